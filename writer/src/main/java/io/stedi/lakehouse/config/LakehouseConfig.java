@@ -1,0 +1,208 @@
+package io.stedi.lakehouse.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The writer's typed configuration: where the catalog and warehouse are, and how the write-ahead log
+ * and commits behave. Resolved once from {@link ConfigSources}; immutable; {@link #validate()} fails fast
+ * with a message that names the key.
+ */
+public final class LakehouseConfig {
+  public static final ConfigKey<String> HOME = ConfigKey.string("stedi.home", "./stedi-home",
+      "Folder where the embedded default keeps all its state: SQLite catalog, warehouse, write-ahead logs.");
+  public static final ConfigKey<CatalogType> CATALOG_TYPE = ConfigKey.oneOf("catalog.type", CatalogType.class, "sqlite",
+      "Iceberg catalog: sqlite (embedded JdbcCatalog on a file), jdbc (PostgreSQL), rest, or glue (AWS Glue).");
+  public static final ConfigKey<String> CATALOG_NAME = ConfigKey.string("catalog.name", "lakehouse",
+      "Catalog name recorded by the JDBC catalog and used as Spark's default catalog.");
+  public static final ConfigKey<String> CATALOG_URI = ConfigKey.string("catalog.uri", "",
+      "Catalog URI: a JDBC URL for jdbc (jdbc:postgresql://host:5432/db), the endpoint for rest. "
+          + "Empty for sqlite means jdbc:sqlite:<stedi.home>/catalog.db.");
+  public static final ConfigKey<String> CATALOG_USER = ConfigKey.string("catalog.user", "",
+      "User for the jdbc catalog.");
+  public static final ConfigKey<String> CATALOG_PASSWORD = ConfigKey.string("catalog.password", "",
+      "Password for the jdbc catalog (never logged).");
+  public static final ConfigKey<String> CATALOG_TOKEN = ConfigKey.string("catalog.token", "",
+      "Bearer token for the rest catalog (never logged).");
+  public static final ConfigKey<String> WAREHOUSE = ConfigKey.string("catalog.warehouse", "",
+      "Warehouse location: a local folder or s3://bucket/prefix. Empty means <stedi.home>/warehouse.");
+  public static final ConfigKey<String> S3_ENDPOINT = ConfigKey.string("s3.endpoint", "",
+      "S3 endpoint override for S3-compatible stores (http://127.0.0.1:9000). Empty means AWS.");
+  public static final ConfigKey<String> S3_REGION = ConfigKey.string("s3.region", "us-east-1",
+      "S3 (and Glue) region.");
+  public static final ConfigKey<Boolean> S3_PATH_STYLE = ConfigKey.bool("s3.path-style-access", "false",
+      "Use path-style S3 URLs (needed by most S3-compatible stores).");
+  public static final ConfigKey<String> S3_ACCESS_KEY = ConfigKey.string("s3.access-key-id", "",
+      "S3 access key id. Empty means the AWS default credential chain.");
+  public static final ConfigKey<String> S3_SECRET_KEY = ConfigKey.string("s3.secret-access-key", "",
+      "S3 secret access key (never logged).");
+  public static final ConfigKey<String> INSTANCE_ID = ConfigKey.string("writer.instance-id", "writer-1",
+      "Id of this writer instance; each concurrent writer needs its own. Recorded in every commit.");
+  public static final ConfigKey<String> WAL_DIR = ConfigKey.string("wal.dir", "",
+      "Write-ahead log folder. Empty means <stedi.home>/wal/<writer.instance-id>.");
+  public static final ConfigKey<Long> WAL_MAX_BYTES = ConfigKey.size("wal.max-bytes", "1g",
+      "Disk budget of the write-ahead log; above it appends are refused (back-pressure).");
+  public static final ConfigKey<Long> WAL_SEGMENT_BYTES = ConfigKey.size("wal.segment-bytes", "64m",
+      "Size at which the write-ahead log starts a new segment file.");
+  public static final ConfigKey<Duration> COMMIT_INTERVAL = ConfigKey.duration("commit.interval", "1s",
+      "How often the commit coordinator drains the write-ahead log into one Iceberg append per table.");
+  public static final ConfigKey<Integer> COMMIT_MAX_RECORDS = ConfigKey.integer("commit.max-records", "100000",
+      "Commit sooner than commit.interval once this many records wait.");
+  public static final ConfigKey<Integer> COMMIT_RETRIES = ConfigKey.integer("commit.retries", "20",
+      "Attempts for an Iceberg commit that conflicts or finds the catalog busy before giving up.");
+  public static final ConfigKey<Long> TARGET_FILE_BYTES = ConfigKey.size("table.target-file-bytes", "128m",
+      "Target size of the Parquet data files the writer and maintenance produce.");
+  public static final ConfigKey<Integer> QUARANTINE_PAYLOAD_BYTES = ConfigKey.integer("quarantine.max-payload-bytes",
+      "4096", "Rejected payloads are stored in stedi.quarantine truncated to this many bytes.");
+
+  /** Every key, in documentation order. */
+  public static final List<ConfigKey<?>> KEYS = List.of(HOME, CATALOG_TYPE, CATALOG_NAME, CATALOG_URI, CATALOG_USER,
+      CATALOG_PASSWORD, CATALOG_TOKEN, WAREHOUSE, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY,
+      INSTANCE_ID, WAL_DIR, WAL_MAX_BYTES, WAL_SEGMENT_BYTES, COMMIT_INTERVAL, COMMIT_MAX_RECORDS, COMMIT_RETRIES,
+      TARGET_FILE_BYTES, QUARANTINE_PAYLOAD_BYTES);
+
+  private static final List<ConfigKey<?>> SECRETS = List.of(CATALOG_PASSWORD, CATALOG_TOKEN, S3_SECRET_KEY);
+
+  private final Map<ConfigKey<?>, Object> values;
+  private final ConfigSources sources;
+
+  private LakehouseConfig(Map<ConfigKey<?>, Object> values, ConfigSources sources) {
+    this.values = Collections.unmodifiableMap(values);
+    this.sources = sources;
+  }
+
+  /** Resolves every key from the sources (falling back to defaults) and validates the result. */
+  public static LakehouseConfig from(ConfigSources sources) {
+    Map<ConfigKey<?>, Object> values = new LinkedHashMap<>();
+    for (ConfigKey<?> k : KEYS) {
+      String raw = sources.raw(k.name());
+      values.put(k, k.parse(raw == null ? k.defaultText() : raw));
+    }
+    LakehouseConfig c = new LakehouseConfig(values, sources);
+    c.validate();
+    return c;
+  }
+
+  /** The embedded defaults rooted at {@code home}; convenient for tests and tools. */
+  public static LakehouseConfig embedded(Path home) {
+    return from(ConfigSources.defaults().withOverrides(Map.of(HOME.name(), home.toString())));
+  }
+
+  /** A copy with some keys overridden (as if given on the command line). */
+  public LakehouseConfig with(Map<String, String> overrides) {
+    return from(sources.withOverrides(overrides));
+  }
+
+  /** The typed value of a key. */
+  public <T> T get(ConfigKey<T> key) {
+    return key.type().cast(values.get(key));
+  }
+
+  /**
+   * Checks cross-key rules.
+   *
+   * @throws IllegalArgumentException whose message starts with the offending key
+   */
+  public void validate() {
+    if (get(HOME).isBlank()) {
+      throw new IllegalArgumentException("stedi.home must not be empty");
+    }
+    if (get(CATALOG_TYPE) == CatalogType.JDBC && get(CATALOG_URI).isBlank()) {
+      throw new IllegalArgumentException("catalog.uri must be a JDBC URL when catalog.type=jdbc");
+    }
+    if (get(CATALOG_TYPE) == CatalogType.REST && get(CATALOG_URI).isBlank()) {
+      throw new IllegalArgumentException("catalog.uri must be the REST endpoint when catalog.type=rest");
+    }
+    if (get(CATALOG_TYPE) == CatalogType.GLUE && !isS3Warehouse()) {
+      throw new IllegalArgumentException("catalog.warehouse must be an s3:// location when catalog.type=glue");
+    }
+    if (!get(INSTANCE_ID).matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+      throw new IllegalArgumentException("writer.instance-id must be 1..64 of [A-Za-z0-9._-], got '"
+          + get(INSTANCE_ID) + "'");
+    }
+    if (get(WAL_SEGMENT_BYTES) < 4096) {
+      throw new IllegalArgumentException("wal.segment-bytes must be at least 4k");
+    }
+    if (get(WAL_MAX_BYTES) < 2 * get(WAL_SEGMENT_BYTES)) {
+      throw new IllegalArgumentException("wal.max-bytes must be at least twice wal.segment-bytes");
+    }
+    if (get(COMMIT_INTERVAL).toMillis() < 10 || get(COMMIT_INTERVAL).toHours() > 24) {
+      throw new IllegalArgumentException("commit.interval must be between 10ms and 24h");
+    }
+    if (get(COMMIT_MAX_RECORDS) < 1) {
+      throw new IllegalArgumentException("commit.max-records must be at least 1");
+    }
+    if (get(COMMIT_RETRIES) < 0 || get(COMMIT_RETRIES) > 1000) {
+      throw new IllegalArgumentException("commit.retries must be 0..1000");
+    }
+    if (get(TARGET_FILE_BYTES) < 1024 * 1024) {
+      throw new IllegalArgumentException("table.target-file-bytes must be at least 1m");
+    }
+    if (get(QUARANTINE_PAYLOAD_BYTES) < 64 || get(QUARANTINE_PAYLOAD_BYTES) > 1024 * 1024) {
+      throw new IllegalArgumentException("quarantine.max-payload-bytes must be 64..1048576");
+    }
+    if (!get(S3_ENDPOINT).isBlank() && !get(S3_ENDPOINT).matches("https?://.+")) {
+      throw new IllegalArgumentException("s3.endpoint must start with http:// or https://");
+    }
+  }
+
+  /** The state folder, absolute. */
+  public Path home() {
+    return Path.of(get(HOME)).toAbsolutePath().normalize();
+  }
+
+  /** The warehouse location: an absolute local path or an s3:// URI. */
+  public String warehouse() {
+    String w = get(WAREHOUSE);
+    if (w.isBlank()) {
+      return home().resolve("warehouse").toString();
+    }
+    return w.contains("://") ? w : Path.of(w).toAbsolutePath().normalize().toString();
+  }
+
+  /** Whether the warehouse lives in S3 (or an S3-compatible store). */
+  public boolean isS3Warehouse() {
+    String w = get(WAREHOUSE);
+    return w.startsWith("s3://") || w.startsWith("s3a://");
+  }
+
+  /** The catalog URI, with the sqlite default filled in. */
+  public String catalogUri() {
+    String u = get(CATALOG_URI);
+    if (u.isBlank() && get(CATALOG_TYPE) == CatalogType.SQLITE) {
+      return "jdbc:sqlite:" + home().resolve("catalog.db");
+    }
+    return u;
+  }
+
+  /** This instance's write-ahead log folder. */
+  public Path walDir() {
+    String d = get(WAL_DIR);
+    return d.isBlank() ? home().resolve("wal").resolve(get(INSTANCE_ID)) : Path.of(d).toAbsolutePath().normalize();
+  }
+
+  /** Rows describing every key: name, value (secrets masked), origin, description. For {@code stedi config}. */
+  public List<String[]> describe() {
+    List<String[]> rows = new ArrayList<>();
+    for (ConfigKey<?> k : KEYS) {
+      Object v = values.get(k);
+      String shown = SECRETS.contains(k) && !String.valueOf(v).isEmpty() ? "****" : String.valueOf(v);
+      rows.add(new String[] {k.name(), shown, sources.origin(k.name()), k.description()});
+    }
+    return rows;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder b = new StringBuilder("LakehouseConfig{");
+    for (String[] r : describe()) {
+      b.append(r[0]).append('=').append(r[1]).append(", ");
+    }
+    return b.append('}').toString();
+  }
+}

@@ -1,0 +1,88 @@
+package io.stedi.lakehouse.io;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.FileFormat;
+import org.apache.iceberg.PartitionKey;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.data.GenericFileWriterFactory;
+import org.apache.iceberg.data.InternalRecordWrapper;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.DataWriteResult;
+import org.apache.iceberg.io.FanoutDataWriter;
+import org.apache.iceberg.io.OutputFileFactory;
+
+/**
+ * Streams records into new Parquet data files of one table (one file per partition, rolled at the target
+ * size). Nothing is visible until the caller commits the returned files. Not thread-safe.
+ */
+public final class DataFileSink implements Closeable {
+  private static final AtomicInteger PARTITION_IDS = new AtomicInteger();
+
+  private final Table table;
+  private final FanoutDataWriter<Record> writer;
+  private final PartitionKey partitionKey;
+  private final InternalRecordWrapper wrapper;
+  private long records;
+  private List<DataFile> result;
+
+  /**
+   * @param operationId distinguishes this writer's file names (the Iceberg task/operation id)
+   */
+  public DataFileSink(Table table, long targetFileBytes, String operationId) {
+    this.table = table;
+    GenericFileWriterFactory factory = new GenericFileWriterFactory.Builder(table)
+        .dataFileFormat(FileFormat.PARQUET)
+        .dataSchema(table.schema())
+        .build();
+    OutputFileFactory files = OutputFileFactory.builderFor(table, PARTITION_IDS.incrementAndGet(), System.nanoTime())
+        .format(FileFormat.PARQUET)
+        .operationId(operationId == null ? UUID.randomUUID().toString() : operationId)
+        .build();
+    this.writer = new FanoutDataWriter<>(factory, files, table.io(), targetFileBytes);
+    this.partitionKey = new PartitionKey(table.spec(), table.schema());
+    this.wrapper = new InternalRecordWrapper(table.schema().asStruct());
+  }
+
+  /** Adds one record (its schema must be the table's). */
+  public void write(Record r) {
+    // Partition transforms work on Iceberg's internal representation (micros for timestamps).
+    partitionKey.partition(wrapper.wrap(r));
+    writer.write(r, table.spec(), partitionKey);
+    records++;
+  }
+
+  /** The table schema records must have. */
+  public org.apache.iceberg.Schema schema() {
+    return table.schema();
+  }
+
+  public long records() {
+    return records;
+  }
+
+  /** Closes the files and returns them, ready for an append. */
+  public List<DataFile> finish() {
+    if (result == null) {
+      try {
+        writer.close();
+      } catch (IOException e) {
+        throw new UncheckedIOException("writing data files of " + table.name() + ": " + e.getMessage(), e);
+      }
+      DataWriteResult r = writer.result();
+      result = r.dataFiles();
+    }
+    return result;
+  }
+
+  /** Abandons the files written so far (deleting them best-effort is maintenance's job: they are orphans). */
+  @Override
+  public void close() {
+    finish();
+  }
+}

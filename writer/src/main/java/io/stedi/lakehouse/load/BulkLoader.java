@@ -1,0 +1,256 @@
+package io.stedi.lakehouse.load;
+
+import io.stedi.lakehouse.catalog.Catalogs;
+import io.stedi.lakehouse.catalog.Retry;
+import io.stedi.lakehouse.config.LakehouseConfig;
+import io.stedi.lakehouse.io.DataFileSink;
+import io.stedi.lakehouse.parse.LandingParser;
+import io.stedi.lakehouse.parse.ParseResult;
+import io.stedi.lakehouse.table.LandingTables;
+import io.stedi.lakehouse.table.Quarantine;
+import io.stedi.lakehouse.table.Zone;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.iceberg.AppendFiles;
+import org.apache.iceberg.CatalogUtil;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.io.FileIO;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads landing JSON-lines files into a zone's landing table: valid lines become rows, invalid lines go to
+ * {@code stedi.quarantine} with file:line and the reason. One append per table per invocation, so a crash
+ * leaves nothing half-loaded.
+ *
+ * <p>Exactly once: every row's idempotency key is {@code load:<content hash>:<line>}. A file whose content
+ * hash already appears in a table is skipped for that table, so re-running a load (or a load that crashed
+ * between the quarantine and the landing commit) adds nothing twice.
+ */
+public final class BulkLoader {
+  private static final Logger LOG = LoggerFactory.getLogger(BulkLoader.class);
+  private static final int HASH_HEX_CHARS = 24;
+  /** Snapshot summary key listing the content hashes a load committed. */
+  public static final String SUMMARY_FILES = "stedi.load.content-hashes";
+
+  private final Catalog catalog;
+  private final LakehouseConfig config;
+
+  public BulkLoader(Catalog catalog, LakehouseConfig config) {
+    this.catalog = catalog;
+    this.config = config;
+  }
+
+  /** Loads {@code paths} (files, folders, globs or s3:// prefixes) into {@code zone}'s landing table. */
+  public LoadSummary load(Zone zone, List<String> paths, LoadProgress progress) {
+    long start = System.nanoTime();
+    int retries = config.get(LakehouseConfig.COMMIT_RETRIES);
+    long target = config.get(LakehouseConfig.TARGET_FILE_BYTES);
+    Table landing = LandingTables.ensure(catalog, LandingTables.id(zone), LandingTables.schema(zone), target, retries);
+    Table quarantine = LandingTables.ensure(catalog, LandingTables.quarantineId(), LandingTables.QUARANTINE_SCHEMA,
+        target, retries);
+    try (FileIO s3 = needsS3(paths) ? s3FileIo() : null) {
+      List<InputFiles.Input> inputs = InputFiles.expand(paths, s3);
+      long totalBytes = inputs.stream().mapToLong(InputFiles.Input::length).sum();
+      String runId = UUID.randomUUID().toString();
+      long arrivalMillis = System.currentTimeMillis();
+      List<String> files = new ArrayList<>();
+      List<String> skipped = new ArrayList<>();
+      Map<String, Long> rejected = new TreeMap<>();
+      Set<String> hashesLanding = new LinkedHashSet<>();
+      Set<String> hashesQuarantine = new LinkedHashSet<>();
+      long rows = 0;
+      long blank = 0;
+      long bytesBefore = 0;
+      try (DataFileSink rowsSink = new DataFileSink(landing, target, runId);
+          DataFileSink rejectSink = new DataFileSink(quarantine, target, runId)) {
+        for (InputFiles.Input in : inputs) {
+          files.add(in.location());
+          String hash = contentHash(in, s3);
+          boolean intoLanding = !hashesLanding.contains(hash) && !alreadyLoaded(landing, hash);
+          boolean intoQuarantine = !hashesQuarantine.contains(hash) && !alreadyLoaded(quarantine, hash);
+          if (!intoLanding) {
+            skipped.add(in.location());
+            LOG.info("{} was already loaded into {} (content {}), adding nothing", in.location(), landing.name(), hash);
+            bytesBefore += in.length();
+            continue;
+          }
+          hashesLanding.add(hash);
+          FileCounts c = loadOne(zone, in, s3, hash, arrivalMillis, rowsSink, intoQuarantine ? rejectSink : null,
+              progress, bytesBefore, totalBytes, rows);
+          if (c.rejected.values().stream().mapToLong(Long::longValue).sum() > 0 && intoQuarantine) {
+            hashesQuarantine.add(hash);
+          }
+          c.rejected.forEach((k, v) -> rejected.merge(k, v, Long::sum));
+          rows += c.rows;
+          blank += c.blank;
+          bytesBefore += in.length();
+        }
+        List<DataFile> rejectFiles = rejectSink.finish();
+        List<DataFile> rowFiles = rowsSink.finish();
+        // Quarantine first: if we crash between the two commits, a re-run finds the quarantine rows by their
+        // content hash and only adds the landing rows.
+        if (!rejectFiles.isEmpty()) {
+          commit(quarantine, rejectFiles, hashesQuarantine, runId, zone, retries);
+        }
+        long snapshot = -1;
+        if (!rowFiles.isEmpty()) {
+          snapshot = commit(landing, rowFiles, hashesLanding, runId, zone, retries);
+        }
+        progress.update("", totalBytes, totalBytes, rows, rejected.values().stream().mapToLong(Long::longValue).sum());
+        return new LoadSummary(zone.cliName(), files, skipped, rows, rejected, blank, bytesBefore,
+            Duration.ofNanos(System.nanoTime() - start), snapshot);
+      }
+    }
+  }
+
+  private record FileCounts(long rows, long blank, Map<String, Long> rejected) {}
+
+  private FileCounts loadOne(Zone zone, InputFiles.Input in, FileIO s3, String hash, long arrivalMillis,
+      DataFileSink rowsSink, DataFileSink rejectSink, LoadProgress progress, long bytesBefore, long totalBytes,
+      long rowsBefore) {
+    long arrivalMicros = arrivalMillis * 1000L;
+    int maxPayload = config.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES);
+    String keyPrefix = "load:" + hash + ":";
+    long rows = 0;
+    long blank = 0;
+    Map<String, Long> rejected = new TreeMap<>();
+    long lineNo = 0;
+    long bytes = 0;
+    long nextReport = System.nanoTime() + 1_000_000_000L;
+    try (BufferedReader r = new BufferedReader(
+        new InputStreamReader(open(in, s3), StandardCharsets.UTF_8), 1 << 20)) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        lineNo++;
+        bytes += line.length() + 1;
+        if (line.isBlank()) {
+          blank++;
+          continue;
+        }
+        ParseResult p = LandingParser.parse(zone, line);
+        if (p.ok()) {
+          rowsSink.write(p.row().toRecord(rowsSink.schema(), arrivalMicros, "load", keyPrefix + lineNo));
+          rows++;
+        } else {
+          rejected.merge(p.rejection().code().code(), 1L, Long::sum);
+          if (rejectSink != null) {
+            rejectSink.write(Quarantine.record(zone.cliName(), in.location() + ":" + lineNo, p.rejection(), line,
+                maxPayload, arrivalMillis, "load", keyPrefix + lineNo));
+          }
+          LOG.debug("{}:{} rejected: {}", in.location(), lineNo, p.rejection().message());
+        }
+        if ((lineNo & 0xFFF) == 0 && System.nanoTime() > nextReport) {
+          nextReport = System.nanoTime() + 1_000_000_000L;
+          progress.update(in.location(), bytesBefore + Math.min(bytes, in.length()), totalBytes, rowsBefore + rows,
+              rejected.values().stream().mapToLong(Long::longValue).sum());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + in.location() + " at line " + lineNo + ": " + e.getMessage(), e);
+    }
+    return new FileCounts(rows, blank, rejected);
+  }
+
+  private long commit(Table table, List<DataFile> files, Set<String> hashes, String runId, Zone zone, int retries) {
+    // A fast append retries conflicts internally (commit.retry.num-retries); Retry covers a busy catalog.
+    // A CommitStateUnknownException is not retried here: the next run's content-hash check settles it.
+    return Retry.onTransient("commit load " + runId + " to " + table.name(), retries, () -> {
+      table.refresh();
+      AppendFiles append = table.newFastAppend();
+      files.forEach(append::appendFile);
+      append.set("stedi.source", "load");
+      append.set("stedi.load.run-id", runId);
+      append.set("stedi.load.zone", zone.cliName());
+      append.set(SUMMARY_FILES, String.join(",", hashes));
+      append.commit();
+      long id = table.currentSnapshot().snapshotId();
+      LOG.info("load {} committed {} data files to {} as snapshot {}", runId, files.size(), table.name(), id);
+      return id;
+    });
+  }
+
+  /** Whether a table already holds rows from this content (landing rows or quarantine rows). */
+  static boolean alreadyLoaded(Table table, String hash) {
+    table.refresh();
+    if (table.currentSnapshot() == null) {
+      return false;
+    }
+    String prefix = "load:" + hash + ":";
+    try (CloseableIterable<Record> it = IcebergGenerics.read(table)
+        .where(Expressions.startsWith(LandingTables.KEY, prefix)).select(LandingTables.KEY).build()) {
+      for (Record r : it) {
+        Object k = r.getField(LandingTables.KEY);
+        if (k != null && k.toString().startsWith(prefix)) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      throw new UncheckedIOException("checking " + table.name() + " for content " + hash, e);
+    }
+  }
+
+  private static InputStream open(InputFiles.Input in, FileIO s3) throws IOException {
+    if (in.location().startsWith("s3")) {
+      return s3.newInputFile(in.location()).newStream();
+    }
+    return Files.newInputStream(Path.of(in.location()));
+  }
+
+  /** SHA-256 of the file content, shortened; identical content gives the same key prefix. */
+  static String contentHash(InputFiles.Input in, FileIO s3) {
+    try (InputStream raw = open(in, s3); DigestInputStream d = new DigestInputStream(raw, sha256())) {
+      byte[] buf = new byte[1 << 20];
+      while (d.read(buf) >= 0) {
+        // reading feeds the digest
+      }
+      return HexFormat.of().formatHex(d.getMessageDigest().digest()).substring(0, HASH_HEX_CHARS);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + in.location() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
+  }
+
+  private static boolean needsS3(List<String> paths) {
+    return paths.stream().anyMatch(p -> p.startsWith("s3://") || p.startsWith("s3a://"));
+  }
+
+  private FileIO s3FileIo() {
+    Map<String, String> props = new LinkedHashMap<>(Catalogs.catalogProperties(config.with(
+        Map.of(LakehouseConfig.WAREHOUSE.name(), config.isS3Warehouse() ? config.warehouse() : "s3://stedi-load/"))));
+    return CatalogUtil.loadFileIO(Catalogs.S3_FILE_IO, props, null);
+  }
+}

@@ -1,0 +1,237 @@
+package io.stedi.lakehouse.parse;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import io.stedi.lakehouse.error.ErrorCode;
+import io.stedi.lakehouse.table.LandingTables;
+import io.stedi.lakehouse.table.Zone;
+import java.io.IOException;
+import java.util.List;
+import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.Types;
+
+/**
+ * Parses and validates one landing JSON object. Never throws on bad input: every problem becomes a
+ * {@link Rejection} with a reason code, the field and a precise message.
+ *
+ * <p>Rules: the text is exactly one JSON object (duplicate keys are malformed); unknown fields are ignored
+ * so that newer app versions do not lose data; required fields must be present and non-null; times are
+ * integral epoch milliseconds between 1970 and 2100; numbers are finite; strings are strings.
+ */
+public final class LandingParser {
+  /** Latest plausible epoch-millisecond time: 2100-01-01T00:00:00Z. */
+  public static final long MAX_EPOCH_MS = 4_102_444_800_000L;
+  /** Largest plausible distanceFromObject (the sensor reports centimetres up to a few metres). */
+  public static final int MAX_DISTANCE = 100_000;
+  /** Largest plausible |x|, |y|, |z| of the phone accelerometer. */
+  public static final double MAX_ACCEL = 1_000.0;
+
+  private static final JsonFactory JSON = JsonFactory.builder()
+      .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(1 << 20).build())
+      .build();
+
+  private LandingParser() {}
+
+  /** Parses one line or payload of the given zone. */
+  public static ParseResult parse(Zone zone, String text) {
+    try (JsonParser p = JSON.createParser(text)) {
+      return parse(zone, p);
+    } catch (IOException e) {
+      return ParseResult.rejected(new Rejection(ErrorCode.MALFORMED_JSON, null, "not valid JSON: " + brief(e)));
+    }
+  }
+
+  /** Parses one payload given as UTF-8 bytes. */
+  public static ParseResult parse(Zone zone, byte[] utf8, int off, int len) {
+    try (JsonParser p = JSON.createParser(utf8, off, len)) {
+      return parse(zone, p);
+    } catch (IOException e) {
+      return ParseResult.rejected(new Rejection(ErrorCode.MALFORMED_JSON, null, "not valid JSON: " + brief(e)));
+    }
+  }
+
+  private static ParseResult parse(Zone zone, JsonParser p) throws IOException {
+    JsonToken first;
+    try {
+      first = p.nextToken();
+    } catch (JsonParseException e) {
+      return malformed(e);
+    }
+    if (first == null) {
+      return ParseResult.rejected(new Rejection(ErrorCode.MALFORMED_JSON, null, "empty input"));
+    }
+    if (first != JsonToken.START_OBJECT) {
+      return ParseResult.rejected(new Rejection(ErrorCode.MALFORMED_JSON, null,
+          "expected a JSON object, found " + describe(first)));
+    }
+    ParseResult r;
+    try {
+      r = readObject(zone, p);
+    } catch (JsonParseException e) {
+      return malformed(e);
+    }
+    if (r.rejection() != null) {
+      return r;
+    }
+    try {
+      JsonToken trailing = p.nextToken();
+      if (trailing != null) {
+        return ParseResult.rejected(new Rejection(ErrorCode.MALFORMED_JSON, null,
+            "unexpected " + describe(trailing) + " after the JSON object"));
+      }
+    } catch (JsonParseException e) {
+      return malformed(e);
+    }
+    return r;
+  }
+
+  /**
+   * Reads the object whose START_OBJECT the parser is on, leaving it on the matching END_OBJECT. Used for
+   * single records and for the elements of a JSON array.
+   */
+  public static ParseResult readObject(Zone zone, JsonParser p) throws IOException {
+    List<Types.NestedField> cols = LandingTables.schema(zone).columns();
+    int n = LandingTables.seedColumns(LandingTables.schema(zone));
+    Object[] values = new Object[n];
+    boolean[] seen = new boolean[n];
+    Rejection firstProblem = null;
+    JsonToken t;
+    while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken v = p.nextToken();
+      int idx = index(zone, cols, n, name);
+      if (idx < 0) {
+        p.skipChildren();
+        continue;
+      }
+      if (seen[idx] && zone == Zone.ACCELEROMETER && idx == 1) {
+        // both timestamp and timeStamp given
+        Object other = values[idx];
+        Rejection r = readValue(zone, cols.get(idx), name, v, p, values, idx);
+        if (firstProblem == null && r == null && other != null && !other.equals(values[idx])) {
+          firstProblem = new Rejection(ErrorCode.IMPOSSIBLE_VALUE, name,
+              "timestamp and timeStamp are both given and differ (" + other + " vs " + values[idx] + ")");
+        } else if (firstProblem == null) {
+          firstProblem = r;
+        }
+        continue;
+      }
+      seen[idx] = true;
+      Rejection r = readValue(zone, cols.get(idx), name, v, p, values, idx);
+      if (firstProblem == null) {
+        firstProblem = r;
+      }
+    }
+    if (t != JsonToken.END_OBJECT) {
+      return ParseResult.rejected(new Rejection(ErrorCode.MALFORMED_JSON, null, "object is not closed"));
+    }
+    if (firstProblem != null) {
+      return ParseResult.rejected(firstProblem);
+    }
+    Rejection missing = Rules.checkRequired(zone, cols, values);
+    if (missing != null) {
+      return ParseResult.rejected(missing);
+    }
+    Rejection impossible = Rules.checkValues(zone, cols, values);
+    if (impossible != null) {
+      return ParseResult.rejected(impossible);
+    }
+    return ParseResult.ok(new LandingRow(zone, values));
+  }
+
+  private static int index(Zone zone, List<Types.NestedField> cols, int n, String name) {
+    String canonical = zone == Zone.ACCELEROMETER && name.equals("timeStamp") ? "timestamp" : name;
+    for (int i = 0; i < n; i++) {
+      if (cols.get(i).name().equals(canonical)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static Rejection readValue(Zone zone, Types.NestedField col, String name, JsonToken v, JsonParser p,
+      Object[] values, int idx) throws IOException {
+    if (v == JsonToken.VALUE_NULL) {
+      values[idx] = null;
+      return null;
+    }
+    Type.TypeID type = col.type().typeId();
+    switch (type) {
+      case STRING:
+        if (v != JsonToken.VALUE_STRING) {
+          p.skipChildren();
+          return wrongType(name, "a string", v);
+        }
+        values[idx] = p.getText();
+        return null;
+      case LONG:
+        if (v != JsonToken.VALUE_NUMBER_INT) {
+          p.skipChildren();
+          return wrongType(name, "an integer (epoch milliseconds)", v);
+        }
+        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+          return new Rejection(ErrorCode.IMPOSSIBLE_VALUE, name, name + " " + p.getText() + " is out of range");
+        }
+        values[idx] = p.getLongValue();
+        return null;
+      case INTEGER:
+        if (v != JsonToken.VALUE_NUMBER_INT) {
+          p.skipChildren();
+          return wrongType(name, "an integer", v);
+        }
+        if (p.getNumberType() != JsonParser.NumberType.INT) {
+          return new Rejection(ErrorCode.IMPOSSIBLE_VALUE, name, name + " " + p.getText() + " is out of range");
+        }
+        values[idx] = p.getIntValue();
+        return null;
+      case DOUBLE:
+        if (v != JsonToken.VALUE_NUMBER_INT && v != JsonToken.VALUE_NUMBER_FLOAT) {
+          p.skipChildren();
+          return wrongType(name, "a number", v);
+        }
+        values[idx] = p.getDoubleValue();
+        return null;
+      default:
+        throw new IllegalStateException("no reader for " + type + " in " + zone);
+    }
+  }
+
+  private static Rejection wrongType(String name, String expected, JsonToken found) {
+    return new Rejection(ErrorCode.WRONG_TYPE, name, name + " must be " + expected + ", found " + describe(found));
+  }
+
+  private static ParseResult malformed(JsonParseException e) {
+    return ParseResult.rejected(new Rejection(ErrorCode.MALFORMED_JSON, null, "not valid JSON: " + brief(e)));
+  }
+
+  static String describe(JsonToken t) {
+    switch (t) {
+      case START_OBJECT:
+        return "an object";
+      case START_ARRAY:
+        return "an array";
+      case VALUE_STRING:
+        return "a string";
+      case VALUE_NUMBER_INT:
+      case VALUE_NUMBER_FLOAT:
+        return "a number";
+      case VALUE_TRUE:
+      case VALUE_FALSE:
+        return "a boolean";
+      case VALUE_NULL:
+        return "null";
+      default:
+        return t.asString() == null ? t.name().toLowerCase(java.util.Locale.ROOT) : "'" + t.asString() + "'";
+    }
+  }
+
+  private static String brief(Exception e) {
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return nl > 0 ? m.substring(0, nl) : m;
+  }
+}
