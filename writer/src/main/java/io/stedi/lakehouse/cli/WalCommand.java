@@ -1,0 +1,53 @@
+package io.stedi.lakehouse.cli;
+
+import io.stedi.lakehouse.catalog.Catalogs;
+import io.stedi.lakehouse.commit.CommitCoordinator;
+import io.stedi.lakehouse.config.LakehouseConfig;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import org.apache.iceberg.catalog.Catalog;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+
+/** {@code stedi wal drain}: replays a stopped writer's write-ahead log into the tables. */
+@Command(name = "wal", mixinStandardHelpOptions = true,
+    description = "Write-ahead log tools.", subcommands = {WalCommand.Drain.class})
+final class WalCommand implements Callable<Integer> {
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+    return 0;
+  }
+
+  @Command(name = "drain", mixinStandardHelpOptions = true,
+      description = {"Commit everything in a writer instance's write-ahead log to the tables, then exit.",
+          "Use it after a crash when the gateway will not be restarted soon (the gateway also replays on start).",
+          "The instance must not be running: its log is locked while it runs."})
+  static final class Drain implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    ConfigOptions options;
+
+    @Override
+    public Integer call() {
+      LakehouseConfig config = options.lakehouse();
+      PrintWriter out = spec.commandLine().getOut();
+      Catalog catalog = Catalogs.open(config);
+      try (CommitCoordinator c = CommitCoordinator.start(catalog, config)) {
+        c.flush();
+        out.printf("drained write-ahead log %s of writer %s: %d commit(s), rows by table %s%n", config.walDir(),
+            c.instanceId(), c.stats().commits(), c.stats().rowsByTable());
+      } finally {
+        CliSupport.closeQuietly(catalog);
+      }
+      out.flush();
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package io.stedi.lakehouse.commit;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Counters of the commit coordinator, read by metrics. */
+public final class CommitStats {
+  final AtomicLong commits = new AtomicLong();
+  final AtomicLong failedCycles = new AtomicLong();
+  final AtomicLong lastCommitMillis = new AtomicLong();
+  private final Map<String, AtomicLong> rowsByTable = new ConcurrentHashMap<>();
+
+  void recordCommit(String table, long rows, long millis) {
+    commits.incrementAndGet();
+    lastCommitMillis.set(millis);
+    rowsByTable.computeIfAbsent(table, k -> new AtomicLong()).addAndGet(rows);
+  }
+
+  /** Successful Iceberg commits. */
+  public long commits() {
+    return commits.get();
+  }
+
+  /** Cycles that failed (and were retried). */
+  public long failedCycles() {
+    return failedCycles.get();
+  }
+
+  /** Duration of the most recent commit in ms. */
+  public long lastCommitMillis() {
+    return lastCommitMillis.get();
+  }
+
+  /** Rows committed so far, by table (zone name or QUARANTINE). */
+  public Map<String, Long> rowsByTable() {
+    Map<String, Long> m = new java.util.TreeMap<>();
+    rowsByTable.forEach((k, v) -> m.put(k, v.get()));
+    return m;
+  }
+}
