@@ -8,7 +8,7 @@ import java.util.function.Function;
  *
  * <p>Keys are dotted and lower case ({@code catalog.type}). The environment variable for a key is
  * {@code STEDI_} followed by the key upper-cased with dots and dashes turned into underscores
- * ({@code STEDI_CATALOG_TYPE}).
+ * ({@code STEDI_CATALOG_TYPE}); a leading {@code stedi.} is dropped ({@code stedi.home} is {@code STEDI_HOME}).
  *
  * @param <T> the parsed type
  */
@@ -77,7 +77,8 @@ public final class ConfigKey<T> {
 
   /** The environment variable that sets this key. */
   public String envName() {
-    return "STEDI_" + name.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
+    String n = name.startsWith("stedi.") ? name.substring("stedi.".length()) : name;
+    return "STEDI_" + n.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
   }
 
   /**

@@ -69,6 +69,15 @@ class LakehouseConfigTest {
   }
 
   @Test
+  void stediHomeComesFromTheStediHomeVariable() {
+    LakehouseConfig c = LakehouseConfig.from(ConfigSources.of(Map.of(), Map.of("STEDI_HOME", tmp.toString()), null,
+        LakehouseConfig.KEYS));
+    assertThat(c.home()).isEqualTo(tmp);
+    assertThat(LakehouseConfig.HOME.envName()).isEqualTo("STEDI_HOME");
+    assertThat(LakehouseConfig.WAL_MAX_BYTES.envName()).isEqualTo("STEDI_WAL_MAX_BYTES");
+  }
+
+  @Test
   void configFileFromEnvironmentVariable() throws Exception {
     Path file = tmp.resolve("x.properties");
     Files.writeString(file, "commit.max-records=7\n");

@@ -1,0 +1,84 @@
+package io.stedi.lakehouse.curation.spark;
+
+import io.stedi.lakehouse.catalog.Catalogs;
+import io.stedi.lakehouse.config.CatalogType;
+import io.stedi.lakehouse.config.LakehouseConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the {@link SparkSession} that reads and writes the lakehouse: the Iceberg catalog described by
+ * {@link LakehouseConfig} is registered under {@code catalog.name} and made Spark's default catalog, so
+ * queries name tables {@code stedi.<table>} (for example {@code stedi.customer_landing}).
+ */
+public final class SparkSessionFactory {
+  /** Master used when none is given: all local cores. */
+  public static final String DEFAULT_MASTER = "local[*]";
+
+  private static final Logger LOG = LoggerFactory.getLogger(SparkSessionFactory.class);
+  private static final String SPARK_CATALOG = "org.apache.iceberg.spark.SparkCatalog";
+  private static final String ICEBERG_EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions";
+
+  private SparkSessionFactory() {}
+
+  /**
+   * Creates (or, if one is already running in this JVM, returns) a Spark session on the lakehouse catalog.
+   *
+   * <p>The session has the Spark UI off, 4 shuffle partitions, the session time zone UTC, the Iceberg SQL
+   * extensions (MERGE, UPDATE, DELETE, procedures), and the Iceberg catalog as default catalog. For the
+   * embedded default (SQLite catalog, local warehouse) the {@code stedi.home} and warehouse folders are
+   * created if missing, as the writer does.
+   *
+   * <p>Spark keeps one default session per JVM: when a session already runs, Spark returns it and only
+   * runtime SQL settings are applied to it. The caller owns the session and must {@link SparkSession#stop()}
+   * it.
+   *
+   * @param config the lakehouse configuration (catalog, warehouse, credentials)
+   * @param master the Spark master URL, or null for {@value #DEFAULT_MASTER}
+   * @return the session
+   */
+  public static SparkSession create(LakehouseConfig config, String master) {
+    String url = master == null || master.isBlank() ? DEFAULT_MASTER : master;
+    prepareLocalState(config);
+    String catalog = config.get(LakehouseConfig.CATALOG_NAME);
+    SparkSession.Builder b = SparkSession.builder()
+        .appName("stedi")
+        .master(url)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.extensions", ICEBERG_EXTENSIONS)
+        .config("spark.sql.catalog." + catalog, SPARK_CATALOG)
+        .config("spark.sql.defaultCatalog", catalog);
+    if (url.startsWith("local")) {
+      // A local driver needs no network name; binding to loopback avoids failures on hosts whose name
+      // does not resolve.
+      b.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1");
+    }
+    for (Map.Entry<String, String> e : Catalogs.catalogProperties(config).entrySet()) {
+      b.config("spark.sql.catalog." + catalog + "." + e.getKey(), e.getValue());
+    }
+    LOG.debug("starting Spark session: master {}, catalog {}, warehouse {}", url, catalog, config.warehouse());
+    return b.getOrCreate();
+  }
+
+  private static void prepareLocalState(LakehouseConfig config) {
+    try {
+      if (config.get(LakehouseConfig.CATALOG_TYPE) == CatalogType.SQLITE) {
+        Files.createDirectories(config.home());
+      }
+      if (!config.warehouse().contains("://")) {
+        Files.createDirectories(Path.of(config.warehouse()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the lakehouse folders under " + config.home(), e);
+    }
+  }
+}
