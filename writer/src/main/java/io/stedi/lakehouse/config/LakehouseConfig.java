@@ -60,11 +60,14 @@ public final class LakehouseConfig {
   public static final ConfigKey<Integer> QUARANTINE_PAYLOAD_BYTES = ConfigKey.integer("quarantine.max-payload-bytes",
       "4096", "Rejected payloads are stored in stedi.quarantine truncated to this many bytes.");
 
+  public static final ConfigKey<Integer> LOAD_THREADS = ConfigKey.integer("load.threads", "0",
+      "Parse-and-write threads of bin/stedi load; 0 means one per CPU core.");
+
   /** Every key, in documentation order. */
   public static final List<ConfigKey<?>> KEYS = List.of(HOME, CATALOG_TYPE, CATALOG_NAME, CATALOG_URI, CATALOG_USER,
       CATALOG_PASSWORD, CATALOG_TOKEN, WAREHOUSE, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY,
       INSTANCE_ID, WAL_DIR, WAL_MAX_BYTES, WAL_SEGMENT_BYTES, COMMIT_INTERVAL, COMMIT_MAX_RECORDS, COMMIT_RETRIES,
-      TARGET_FILE_BYTES, QUARANTINE_PAYLOAD_BYTES);
+      TARGET_FILE_BYTES, QUARANTINE_PAYLOAD_BYTES, LOAD_THREADS);
 
   private static final List<ConfigKey<?>> SECRETS = List.of(CATALOG_PASSWORD, CATALOG_TOKEN, S3_SECRET_KEY);
 
@@ -146,9 +149,18 @@ public final class LakehouseConfig {
     if (get(QUARANTINE_PAYLOAD_BYTES) < 64 || get(QUARANTINE_PAYLOAD_BYTES) > 1024 * 1024) {
       throw new IllegalArgumentException("quarantine.max-payload-bytes must be 64..1048576");
     }
+    if (get(LOAD_THREADS) < 0 || get(LOAD_THREADS) > 256) {
+      throw new IllegalArgumentException("load.threads must be 0..256");
+    }
     if (!get(S3_ENDPOINT).isBlank() && !get(S3_ENDPOINT).matches("https?://.+")) {
       throw new IllegalArgumentException("s3.endpoint must start with http:// or https://");
     }
+  }
+
+  /** Worker threads for a bulk load (load.threads, or the number of cores). */
+  public int loadThreads() {
+    int n = get(LOAD_THREADS);
+    return n > 0 ? n : Math.max(1, Runtime.getRuntime().availableProcessors());
   }
 
   /** The state folder, absolute. */

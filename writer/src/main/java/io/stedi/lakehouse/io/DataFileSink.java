@@ -1,5 +1,6 @@
 package io.stedi.lakehouse.io;
 
+import io.stedi.lakehouse.table.LandingTables;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,6 +29,8 @@ public final class DataFileSink implements Closeable {
   private final FanoutDataWriter<Record> writer;
   private final PartitionKey partitionKey;
   private final InternalRecordWrapper wrapper;
+  private final int arrivalPos;
+  private Object lastArrival;
   private long records;
   private List<DataFile> result;
 
@@ -47,12 +50,21 @@ public final class DataFileSink implements Closeable {
     this.writer = new FanoutDataWriter<>(factory, files, table.io(), targetFileBytes);
     this.partitionKey = new PartitionKey(table.spec(), table.schema());
     this.wrapper = new InternalRecordWrapper(table.schema().asStruct());
+    this.arrivalPos = table.schema().columns().indexOf(table.schema().findField(LandingTables.ARRIVAL));
+    if (!table.spec().fields().stream().allMatch(f -> f.sourceId() == table.schema().findField(LandingTables.ARRIVAL).fieldId())) {
+      throw new IllegalArgumentException(table.name() + " must be partitioned by " + LandingTables.ARRIVAL + " only");
+    }
   }
 
   /** Adds one record (its schema must be the table's). */
   public void write(Record r) {
-    // Partition transforms work on Iceberg's internal representation (micros for timestamps).
-    partitionKey.partition(wrapper.wrap(r));
+    // Partition transforms work on Iceberg's internal representation (micros for timestamps). The only
+    // partition source is the arrival time, so rows sharing one arrival object (a bulk load) share the key.
+    Object arrival = r.get(arrivalPos);
+    if (arrival != lastArrival || arrival == null) {
+      partitionKey.partition(wrapper.wrap(r));
+      lastArrival = arrival;
+    }
     writer.write(r, table.spec(), partitionKey);
     records++;
   }

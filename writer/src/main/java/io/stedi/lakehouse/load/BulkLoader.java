@@ -3,11 +3,7 @@ package io.stedi.lakehouse.load;
 import io.stedi.lakehouse.catalog.Catalogs;
 import io.stedi.lakehouse.catalog.Retry;
 import io.stedi.lakehouse.config.LakehouseConfig;
-import io.stedi.lakehouse.io.DataFileSink;
-import io.stedi.lakehouse.parse.LandingParser;
-import io.stedi.lakehouse.parse.ParseResult;
 import io.stedi.lakehouse.table.LandingTables;
-import io.stedi.lakehouse.table.Quarantine;
 import io.stedi.lakehouse.table.Zone;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -81,14 +77,12 @@ public final class BulkLoader {
       long arrivalMillis = System.currentTimeMillis();
       List<String> files = new ArrayList<>();
       List<String> skipped = new ArrayList<>();
-      Map<String, Long> rejected = new TreeMap<>();
       Set<String> hashesLanding = new LinkedHashSet<>();
       Set<String> hashesQuarantine = new LinkedHashSet<>();
-      long rows = 0;
-      long blank = 0;
-      long bytesBefore = 0;
-      try (DataFileSink rowsSink = new DataFileSink(landing, target, runId);
-          DataFileSink rejectSink = new DataFileSink(quarantine, target, runId)) {
+      Map<String, LoadPipeline.FileCounts> counts = new LinkedHashMap<>();
+      long bytesDone = 0;
+      try (LoadPipeline pipeline = new LoadPipeline(zone, landing, quarantine, target, runId,
+          config.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES), arrivalMillis, config.loadThreads())) {
         for (InputFiles.Input in : inputs) {
           files.add(in.location());
           String hash = contentHash(in, s3);
@@ -97,22 +91,20 @@ public final class BulkLoader {
           if (!intoLanding) {
             skipped.add(in.location());
             LOG.info("{} was already loaded into {} (content {}), adding nothing", in.location(), landing.name(), hash);
-            bytesBefore += in.length();
-            continue;
+          } else {
+            hashesLanding.add(hash);
+            if (intoQuarantine) {
+              hashesQuarantine.add(hash);
+            }
+            LoadPipeline.FileCounts c = new LoadPipeline.FileCounts();
+            counts.put(in.location(), c);
+            readChunks(in, s3, "load:" + hash + ":", intoQuarantine, c, pipeline, progress, bytesDone, totalBytes, counts);
           }
-          hashesLanding.add(hash);
-          FileCounts c = loadOne(zone, in, s3, hash, arrivalMillis, rowsSink, intoQuarantine ? rejectSink : null,
-              progress, bytesBefore, totalBytes, rows);
-          if (c.rejected.values().stream().mapToLong(Long::longValue).sum() > 0 && intoQuarantine) {
-            hashesQuarantine.add(hash);
-          }
-          c.rejected.forEach((k, v) -> rejected.merge(k, v, Long::sum));
-          rows += c.rows;
-          blank += c.blank;
-          bytesBefore += in.length();
+          bytesDone += in.length();
         }
-        List<DataFile> rejectFiles = rejectSink.finish();
-        List<DataFile> rowFiles = rowsSink.finish();
+        List<List<DataFile>> written = pipeline.finish();
+        List<DataFile> rowFiles = written.get(0);
+        List<DataFile> rejectFiles = written.get(1);
         // Quarantine first: if we crash between the two commits, a re-run finds the quarantine rows by their
         // content hash and only adds the landing rows.
         if (!rejectFiles.isEmpty()) {
@@ -122,59 +114,49 @@ public final class BulkLoader {
         if (!rowFiles.isEmpty()) {
           snapshot = commit(landing, rowFiles, hashesLanding, runId, zone, retries);
         }
+        long rows = counts.values().stream().mapToLong(c -> c.rows.get()).sum();
+        long blank = counts.values().stream().mapToLong(c -> c.blank.get()).sum();
+        Map<String, Long> rejected = new TreeMap<>();
+        counts.values().forEach(c -> c.rejected.forEach((k, v) -> rejected.merge(k, v.get(), Long::sum)));
         progress.update("", totalBytes, totalBytes, rows, rejected.values().stream().mapToLong(Long::longValue).sum());
-        return new LoadSummary(zone.cliName(), files, skipped, rows, rejected, blank, bytesBefore,
+        return new LoadSummary(zone.cliName(), files, skipped, rows, rejected, blank, totalBytes,
             Duration.ofNanos(System.nanoTime() - start), snapshot);
       }
     }
   }
 
-  private record FileCounts(long rows, long blank, Map<String, Long> rejected) {}
-
-  private FileCounts loadOne(Zone zone, InputFiles.Input in, FileIO s3, String hash, long arrivalMillis,
-      DataFileSink rowsSink, DataFileSink rejectSink, LoadProgress progress, long bytesBefore, long totalBytes,
-      long rowsBefore) {
-    long arrivalMicros = arrivalMillis * 1000L;
-    int maxPayload = config.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES);
-    String keyPrefix = "load:" + hash + ":";
-    long rows = 0;
-    long blank = 0;
-    Map<String, Long> rejected = new TreeMap<>();
+  private void readChunks(InputFiles.Input in, FileIO s3, String keyPrefix, boolean quarantine,
+      LoadPipeline.FileCounts counts, LoadPipeline pipeline, LoadProgress progress, long bytesBefore, long totalBytes,
+      Map<String, LoadPipeline.FileCounts> all) {
     long lineNo = 0;
     long bytes = 0;
     long nextReport = System.nanoTime() + 1_000_000_000L;
-    try (BufferedReader r = new BufferedReader(
-        new InputStreamReader(open(in, s3), StandardCharsets.UTF_8), 1 << 20)) {
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(open(in, s3), StandardCharsets.UTF_8), 1 << 20)) {
+      List<String> chunk = new ArrayList<>(LoadPipeline.CHUNK_LINES);
+      long first = 1;
       String line;
       while ((line = r.readLine()) != null) {
         lineNo++;
         bytes += line.length() + 1;
-        if (line.isBlank()) {
-          blank++;
-          continue;
-        }
-        ParseResult p = LandingParser.parse(zone, line);
-        if (p.ok()) {
-          rowsSink.write(p.row().toRecord(rowsSink.schema(), arrivalMicros, "load", keyPrefix + lineNo));
-          rows++;
-        } else {
-          rejected.merge(p.rejection().code().code(), 1L, Long::sum);
-          if (rejectSink != null) {
-            rejectSink.write(Quarantine.record(zone.cliName(), in.location() + ":" + lineNo, p.rejection(), line,
-                maxPayload, arrivalMillis, "load", keyPrefix + lineNo));
+        chunk.add(line);
+        if (chunk.size() == LoadPipeline.CHUNK_LINES) {
+          pipeline.submit(new LoadPipeline.Chunk(counts, in.location(), keyPrefix, quarantine, first, chunk));
+          chunk = new ArrayList<>(LoadPipeline.CHUNK_LINES);
+          first = lineNo + 1;
+          if (System.nanoTime() > nextReport) {
+            nextReport = System.nanoTime() + 1_000_000_000L;
+            progress.update(in.location(), bytesBefore + Math.min(bytes, in.length()), totalBytes,
+                all.values().stream().mapToLong(c -> c.rows.get()).sum(),
+                all.values().stream().mapToLong(LoadPipeline.FileCounts::rejectedTotal).sum());
           }
-          LOG.debug("{}:{} rejected: {}", in.location(), lineNo, p.rejection().message());
         }
-        if ((lineNo & 0xFFF) == 0 && System.nanoTime() > nextReport) {
-          nextReport = System.nanoTime() + 1_000_000_000L;
-          progress.update(in.location(), bytesBefore + Math.min(bytes, in.length()), totalBytes, rowsBefore + rows,
-              rejected.values().stream().mapToLong(Long::longValue).sum());
-        }
+      }
+      if (!chunk.isEmpty()) {
+        pipeline.submit(new LoadPipeline.Chunk(counts, in.location(), keyPrefix, quarantine, first, chunk));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("reading " + in.location() + " at line " + lineNo + ": " + e.getMessage(), e);
     }
-    return new FileCounts(rows, blank, rejected);
   }
 
   private long commit(Table table, List<DataFile> files, Set<String> hashes, String runId, Zone zone, int retries) {

@@ -78,12 +78,17 @@ public final class LandingRow {
    * @param arrivalMicros arrival time in microseconds since the epoch (UTC)
    */
   public GenericRecord toRecord(Schema schema, long arrivalMicros, String source, String key) {
+    return toRecord(schema, java.time.OffsetDateTime.ofInstant(
+        java.time.Instant.EPOCH.plusNanos(arrivalMicros * 1000L), java.time.ZoneOffset.UTC), source, key);
+  }
+
+  /** Like {@link #toRecord(Schema, long, String, String)} with the arrival already converted (bulk loads share one). */
+  public GenericRecord toRecord(Schema schema, java.time.OffsetDateTime arrival, String source, String key) {
     GenericRecord r = GenericRecord.create(schema);
     for (int i = 0; i < values.length; i++) {
       r.set(i, values[i]);
     }
-    r.set(values.length, java.time.OffsetDateTime.ofInstant(
-        java.time.Instant.EPOCH.plusNanos(arrivalMicros * 1000L), java.time.ZoneOffset.UTC));
+    r.set(values.length, arrival);
     r.set(values.length + 1, source);
     r.set(values.length + 2, key);
     return r;

@@ -39,7 +39,9 @@ class LakehouseConfigTest {
     assertThat(c.get(LakehouseConfig.COMMIT_RETRIES)).isEqualTo(20);
     assertThat(c.get(LakehouseConfig.TARGET_FILE_BYTES)).isEqualTo(128L << 20);
     assertThat(c.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES)).isEqualTo(4096);
-    assertThat(LakehouseConfig.KEYS).hasSize(22);
+    assertThat(c.get(LakehouseConfig.LOAD_THREADS)).isZero();
+    assertThat(c.loadThreads()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(LakehouseConfig.KEYS).hasSize(23);
   }
 
   @Test
@@ -104,6 +106,7 @@ class LakehouseConfigTest {
     assertThatThrownBy(() -> over("quarantine.max-payload-bytes", "1")).hasMessageStartingWith("quarantine.max-payload");
     assertThatThrownBy(() -> over("s3.endpoint", "localhost:9000")).hasMessageStartingWith("s3.endpoint must");
     assertThatThrownBy(() -> over("s3.path-style-access", "maybe")).hasMessageStartingWith("s3.path-style-access");
+    assertThatThrownBy(() -> over("load.threads", "-1")).hasMessageStartingWith("load.threads must be");
     assertThatThrownBy(() -> over("stedi.home", " ")).hasMessageStartingWith("stedi.home must not be empty");
     assertThatThrownBy(() -> ConfigSources.of(Map.of("no.such.key", "1"), Map.of(), null, LakehouseConfig.KEYS))
         .hasMessageContaining("unknown config key 'no.such.key'");

@@ -130,6 +130,9 @@ class SharedSqliteCatalogIT {
         lastLsnById.put(c.id, Long.parseLong(m.group(2)));
         quarantineLsnById.put(c.id, Long.parseLong(m.group(3)));
         assertThat(rowsById.get(c.id)).as(c.id + " rows").isGreaterThanOrEqualTo((long) BATCH * MIN_BATCHES);
+        long warnings = Files.readAllLines(c.stderr).stream().filter(l -> l.contains(" WARN ")).count();
+        System.out.printf("SharedSqliteCatalogIT: %s appended %d rows (last lsn %d), %d WARN log lines%n", c.id,
+            rowsById.get(c.id), lastLsnById.get(c.id), warnings);
       }
 
       // Every row exactly once.
