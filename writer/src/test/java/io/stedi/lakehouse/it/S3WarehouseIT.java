@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.stedi.lakehouse.catalog.Catalogs;
+import io.stedi.lakehouse.cli.WriterCli;
 import io.stedi.lakehouse.commit.CommitCoordinator;
 import io.stedi.lakehouse.config.LakehouseConfig;
 import io.stedi.lakehouse.load.BulkLoader;
@@ -12,6 +13,8 @@ import io.stedi.lakehouse.load.LoadProgress;
 import io.stedi.lakehouse.load.LoadSummary;
 import io.stedi.lakehouse.table.LandingTables;
 import io.stedi.lakehouse.table.Zone;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +26,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.data.Record;
@@ -35,6 +39,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -141,7 +146,7 @@ class S3WarehouseIT {
       // Metadata and data live in the bucket, not on the local disk.
       Table accel = catalog.loadTable(LandingTables.id(Zone.ACCELEROMETER));
       assertThat(accel.location()).startsWith("s3://" + BUCKET + "/warehouse/");
-      assertThat(((org.apache.iceberg.HasTableOperations) accel).operations().current().metadataFileLocation())
+      assertThat(((HasTableOperations) accel).operations().current().metadataFileLocation())
           .startsWith("s3://" + BUCKET + "/warehouse/");
       List<String> dataFiles = dataFilePaths(accel);
       assertThat(dataFiles).isNotEmpty().allSatisfy(p -> assertThat(p).startsWith("s3://" + BUCKET + "/warehouse/"));
@@ -183,6 +188,45 @@ class S3WarehouseIT {
       ItSupport.closeQuietly(catalog);
     }
     assertThat(Files.exists(home.resolve("catalog.db"))).isTrue();
+  }
+
+  @Test
+  void cliLoadsFromS3IntoLocalWarehouse() throws Exception {
+    Path home = tmp.resolve("cli-home");
+    String input = "s3://" + BUCKET + "/cli-input/";
+    s3.putObject(b -> b.bucket(BUCKET).key("cli-input/a.json"), RequestBody.fromString(
+        ItSupport.accelLine("cli-1@example.com", 1_655_564_444_201L, 1.0, 1.0, 1.0) + "\n"
+            + "not json\n"
+            + ItSupport.accelLine("cli-2@example.com", 1_655_564_444_202L, 2.0, 2.0, 2.0) + "\n"));
+
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = WriterCli.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int rc = cli.execute("load", "accelerometer", input, "--home", home.toString(), "--no-progress",
+        "-c", "s3.endpoint=" + endpoint, "-c", "s3.path-style-access=true", "-c", "s3.access-key-id=" + ACCESS,
+        "-c", "s3.secret-access-key=" + SECRET, "-c", "s3.region=us-east-1");
+    assertThat(rc).as("exit code; stdout:\n" + out + "\nstderr:\n" + err).isZero();
+    assertThat(out.toString()).contains("loaded 2 rows into stedi.accelerometer_landing from 1 file(s)")
+        .contains("rejected 1 rows").contains("malformed_json");
+    assertThat(err.toString()).doesNotContain(SECRET);
+
+    LakehouseConfig config = LakehouseConfig.embedded(home);
+    Catalog catalog = Catalogs.open(config);
+    try {
+      Table accel = catalog.loadTable(LandingTables.id(Zone.ACCELEROMETER));
+      assertThat(accel.location()).startsWith(home.resolve("warehouse").toString());
+      assertThat(ItSupport.rows(catalog, LandingTables.id(Zone.ACCELEROMETER)))
+          .extracting(r -> r.getField("user"), r -> r.getField("x"))
+          .containsExactlyInAnyOrder(tuple("cli-1@example.com", 1.0), tuple("cli-2@example.com", 2.0));
+      assertThat(ItSupport.rows(catalog, LandingTables.quarantineId()))
+          .extracting(r -> r.getField("origin"), r -> r.getField("reason_code"))
+          .containsExactly(tuple(input + "a.json:2", "malformed_json"));
+      assertThat(dataFilePaths(accel)).isNotEmpty().allSatisfy(p -> assertThat(Path.of(p)).exists());
+    } finally {
+      ItSupport.closeQuietly(catalog);
+    }
   }
 
   private static List<String> dataFilePaths(Table t) throws Exception {

@@ -17,6 +17,10 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -164,6 +168,14 @@ class SharedSqliteCatalogIT {
         assertThat(maxSummaryValue(quarantineTable, key)).as(key + " in quarantine")
             .isEqualTo(quarantineLsnById.get(id));
         assertThat(quarantineTable.properties()).containsEntry(key, Long.toString(quarantineLsnById.get(id)));
+      }
+
+      // The shared catalog file runs in WAL journal mode (readers beside a writer), as Catalogs configures it.
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("catalog.db"));
+          Statement st = c.createStatement();
+          ResultSet r = st.executeQuery("PRAGMA journal_mode")) {
+        assertThat(r.next()).isTrue();
+        assertThat(r.getString(1)).isEqualToIgnoringCase("wal");
       }
 
       // The bulk load's commit sits between commits of both writers: the three really interleaved.

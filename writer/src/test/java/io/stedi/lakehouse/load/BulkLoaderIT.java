@@ -101,6 +101,46 @@ class BulkLoaderIT {
   }
 
   @Test
+  void aLoadThatDiedBetweenItsTwoCommitsCompletesWithoutDuplicates() throws Exception {
+    Path f = file("mixed.json", "{\"user\":\"a@test.com\",\"timestamp\":1,\"x\":1,\"y\":2,\"z\":3}", "{bad",
+        "{\"user\":\"b@test.com\",\"timestamp\":2,\"x\":1,\"y\":2,\"z\":3}");
+    BulkLoader loader = new BulkLoader(catalog, config);
+    loader.load(Zone.ACCELEROMETER, List.of(f.toString()), LoadProgress.NONE);
+    // The quarantine commit comes first; undo the landing commit to get the state a crash right after it leaves.
+    Table landing = catalog.loadTable(LandingTables.id(Zone.ACCELEROMETER));
+    catalog.dropTable(LandingTables.id(Zone.ACCELEROMETER), true);
+
+    LoadSummary again = loader.load(Zone.ACCELEROMETER, List.of(f.toString()), LoadProgress.NONE);
+
+    assertThat(landing.name()).isNotBlank();
+    assertThat(again.rowsLoaded()).isEqualTo(2);
+    assertThat(TestTables.column(catalog, LandingTables.id(Zone.ACCELEROMETER), "user"))
+        .containsExactlyInAnyOrder("a@test.com", "b@test.com");
+    assertThat(TestTables.rows(catalog, LandingTables.quarantineId())).hasSize(1);
+  }
+
+  @Test
+  void parallelWorkersKeepLineNumbersExact() throws Exception {
+    StringBuilder b = new StringBuilder();
+    int lines = LoadPipeline.CHUNK_LINES * 3 + 17;
+    for (int i = 1; i <= lines; i++) {
+      b.append(i % 1000 == 0 ? "{broken " + i : "{\"sensorReadingTime\":" + i + ",\"serialNumber\":\"s\",\"distanceFromObject\":1}")
+          .append('\n');
+    }
+    Path f = tmp.resolve("many.json");
+    Files.writeString(f, b);
+    LoadSummary s = new BulkLoader(catalog, config.with(Map.of("load.threads", "3")))
+        .load(Zone.STEP_TRAINER, List.of(f.toString()), LoadProgress.NONE);
+    assertThat(s.rowsLoaded()).isEqualTo(lines - lines / 1000);
+    assertThat(TestTables.column(catalog, LandingTables.quarantineId(), "origin"))
+        .containsExactlyInAnyOrder(f + ":1000", f + ":2000", f + ":3000", f + ":4000", f + ":5000", f + ":6000");
+    // the key's line number matches the reading's own time, which equals its line here
+    for (Record r : TestTables.rows(catalog, LandingTables.id(Zone.STEP_TRAINER))) {
+      assertThat(r.getField(LandingTables.KEY).toString()).endsWith(":" + r.getField("sensorReadingTime"));
+    }
+  }
+
+  @Test
   void oneCommitPerInvocationOverFoldersAndGlobs() throws Exception {
     file("d/1.json", "{\"user\":\"a@test.com\",\"timestamp\":1,\"x\":1,\"y\":2,\"z\":3}");
     file("d/2.json", "{\"user\":\"b@test.com\",\"timestamp\":2,\"x\":1,\"y\":2,\"z\":3}");
