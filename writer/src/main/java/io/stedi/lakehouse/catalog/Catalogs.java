@@ -94,11 +94,14 @@ public final class Catalogs {
         throw new UncheckedIOException("cannot create stedi.home " + c.home(), e);
       }
     }
-    if (!c.isS3Warehouse()) {
+    String w = c.warehouse();
+    java.nio.file.Path local = w.startsWith("file:") ? java.nio.file.Path.of(java.net.URI.create(w))
+        : w.contains("://") ? null : java.nio.file.Path.of(w);
+    if (local != null) {
       try {
-        Files.createDirectories(java.nio.file.Path.of(c.warehouse()));
+        Files.createDirectories(local);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot create catalog.warehouse " + c.warehouse(), e);
+        throw new UncheckedIOException("cannot create catalog.warehouse " + w, e);
       }
     }
     Map<String, String> props = catalogProperties(c);

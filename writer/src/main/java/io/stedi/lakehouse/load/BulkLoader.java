@@ -111,7 +111,9 @@ public final class BulkLoader {
           commit(quarantine, rejectFiles, hashesQuarantine, runId, zone, retries);
         }
         long snapshot = -1;
-        if (!rowFiles.isEmpty()) {
+        // Commit even without rows (every line was bad): the content hashes in the summary then mark the files
+        // as loaded, so loading them again is reported as "already loaded".
+        if (!rowFiles.isEmpty() || !hashesLanding.isEmpty()) {
           snapshot = commit(landing, rowFiles, hashesLanding, runId, zone, retries);
         }
         long rows = counts.values().stream().mapToLong(c -> c.rows.get()).sum();
@@ -182,6 +184,13 @@ public final class BulkLoader {
     table.refresh();
     if (table.currentSnapshot() == null) {
       return false;
+    }
+    // Fast path: the load commits' summaries. The row scan below still finds content whose snapshots expired.
+    for (org.apache.iceberg.Snapshot s : table.snapshots()) {
+      String hashes = s.summary().get(SUMMARY_FILES);
+      if (hashes != null && java.util.Arrays.asList(hashes.split(",")).contains(hash)) {
+        return true;
+      }
     }
     String prefix = "load:" + hash + ":";
     try (CloseableIterable<Record> it = IcebergGenerics.read(table)

@@ -141,6 +141,29 @@ class BulkLoaderIT {
   }
 
   @Test
+  void aFileOfOnlyBadLinesIsAlsoRecognisedWhenLoadedAgain() throws Exception {
+    Path f = file("bad.json", "nope", "{\"user\":1}");
+    BulkLoader loader = new BulkLoader(catalog, config);
+    LoadSummary first = loader.load(Zone.ACCELEROMETER, List.of(f.toString()), LoadProgress.NONE);
+    LoadSummary again = loader.load(Zone.ACCELEROMETER, List.of(f.toString()), LoadProgress.NONE);
+    assertThat(first.rowsRejected()).isEqualTo(2);
+    assertThat(again.skippedFiles()).containsExactly(f.toString());
+    assertThat(again.rowsRejected()).isZero();
+    assertThat(TestTables.rows(catalog, LandingTables.quarantineId())).hasSize(2);
+    assertThat(TestTables.rows(catalog, LandingTables.id(Zone.ACCELEROMETER))).isEmpty();
+  }
+
+  @Test
+  void fileUriWarehouseIsCreatedWhereItPoints() throws Exception {
+    Path wh = tmp.resolve("wh-uri");
+    LakehouseConfig c = config.with(Map.of("catalog.warehouse", wh.toUri().toString(), "stedi.home", tmp.resolve("h2").toString()));
+    try (AutoCloseable cat = (AutoCloseable) Catalogs.open(c)) {
+      assertThat(wh).isDirectory();
+      assertThat(Path.of("file:")).doesNotExist();
+    }
+  }
+
+  @Test
   void oneCommitPerInvocationOverFoldersAndGlobs() throws Exception {
     file("d/1.json", "{\"user\":\"a@test.com\",\"timestamp\":1,\"x\":1,\"y\":2,\"z\":3}");
     file("d/2.json", "{\"user\":\"b@test.com\",\"timestamp\":2,\"x\":1,\"y\":2,\"z\":3}");

@@ -1,84 +1,104 @@
 package io.stedi.lakehouse.parse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.arbitrary;
+import static org.quicktheories.generators.SourceDSL.doubles;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.longs;
+import static org.quicktheories.generators.SourceDSL.strings;
 
+import io.stedi.lakehouse.error.ErrorCode;
 import io.stedi.lakehouse.table.Zone;
 import java.nio.charset.StandardCharsets;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 
-/** The parser never throws: any input is either a valid row or a rejection with a reason. */
+/**
+ * Property tests (QuickTheories; reproduce a failure with -DQT_SEED=...): the parser never throws, whatever it
+ * is given; it either returns a row or a rejection with a bad-input reason.
+ */
 class LandingParserPropertiesTest {
 
-  @Property(tries = 2000)
-  void arbitraryTextNeverThrows(@ForAll Zone zone, @ForAll String text) {
-    ParseResult r = LandingParser.parse(zone, text);
+  private static void assertTotal(ParseResult r) {
     assertThat(r.ok() ^ (r.rejection() != null)).isTrue();
-  }
-
-  @Property(tries = 2000)
-  void arbitraryBytesNeverThrow(@ForAll Zone zone, @ForAll @Size(max = 300) byte[] bytes) {
-    ParseResult r = LandingParser.parse(zone, bytes, 0, bytes.length);
-    assertThat(r.ok() ^ (r.rejection() != null)).isTrue();
-  }
-
-  @Property(tries = 3000)
-  void mutatedValidRecordsNeverThrow(@ForAll("mutatedStepReadings") String text) {
-    ParseResult r = LandingParser.parse(Zone.STEP_TRAINER, text);
-    if (r.ok()) {
-      // whatever is accepted must survive the write-ahead log's round trip unchanged
-      String canonical = new String(r.row().toJson(), StandardCharsets.UTF_8);
-      assertThat(LandingParser.parse(Zone.STEP_TRAINER, canonical).row()).isEqualTo(r.row());
-    } else {
-      assertThat(r.rejection().code().kind()).isEqualTo(io.stedi.lakehouse.error.ErrorCode.Kind.BAD_INPUT);
+    if (!r.ok()) {
+      assertThat(r.rejection().code().kind()).isEqualTo(ErrorCode.Kind.BAD_INPUT);
       assertThat(r.rejection().message()).isNotBlank();
     }
   }
 
-  @Property(tries = 1000)
-  void validReadingsAreAccepted(@ForAll("validAccel") String text) {
-    assertThat(LandingParser.parse(Zone.ACCELEROMETER, text).ok()).isTrue();
+  @Test
+  void arbitraryTextNeverThrows() {
+    qt().withExamples(3000).forAll(arbitrary().enumValues(Zone.class), strings().allPossible().ofLengthBetween(0, 200))
+        .checkAssert((zone, text) -> assertTotal(LandingParser.parse(zone, text)));
   }
 
-  @Provide
-  Arbitrary<String> mutatedStepReadings() {
-    Arbitrary<String> valid = Combinators.combine(
-        Arbitraries.longs().between(0, LandingParser.MAX_EPOCH_MS),
-        Arbitraries.strings().ofMinLength(1).ofMaxLength(20),
-        Arbitraries.integers().between(0, LandingParser.MAX_DISTANCE))
-        .as((t, s, d) -> "{\"sensorReadingTime\":" + t + ",\"serialNumber\":" + quote(s) + ",\"distanceFromObject\":" + d + "}");
-    return Combinators.combine(valid, Arbitraries.integers().between(0, 200), Arbitraries.integers().between(0, 5),
-        Arbitraries.strings().ofMaxLength(4)).as((v, pos, op, junk) -> {
-          int p = Math.min(pos, v.length());
-          switch (op) {
-            case 0:
-              return v;
-            case 1:
-              return v.substring(0, p);
-            case 2:
-              return v.substring(0, p) + junk + v.substring(p);
-            case 3:
-              return v.substring(0, p) + (p < v.length() ? v.substring(p + 1) : "");
-            case 4:
-              return v.replace("\"distanceFromObject\":", "\"distanceFromObject\":" + junk);
-            default:
-              return "[" + v + "]";
+  @Test
+  void arbitraryBytesNeverThrow() {
+    Gen<byte[]> bytes = lists().of(integers().between(-128, 127)).ofSizeBetween(0, 300).map(l -> {
+      byte[] b = new byte[l.size()];
+      for (int i = 0; i < b.length; i++) {
+        b[i] = l.get(i).byteValue();
+      }
+      return b;
+    });
+    qt().withExamples(3000).forAll(arbitrary().enumValues(Zone.class), bytes)
+        .checkAssert((zone, b) -> assertTotal(LandingParser.parse(zone, b, 0, b.length)));
+  }
+
+  @Test
+  void mutatedValidReadingsNeverThrowAndAcceptedOnesRoundTrip() {
+    Gen<String> valid = longs().between(0, LandingParser.MAX_EPOCH_MS)
+        .zip(strings().allPossible().ofLengthBetween(1, 20), integers().between(0, LandingParser.MAX_DISTANCE),
+            (t, s, d) -> "{\"sensorReadingTime\":" + t + ",\"serialNumber\":" + quote(s) + ",\"distanceFromObject\":" + d + "}");
+    Gen<String> junk = strings().allPossible().ofLengthBetween(0, 4);
+    qt().withExamples(5000).forAll(valid, integers().between(0, 200), integers().between(0, 5), junk)
+        .checkAssert((v, pos, op, j) -> {
+          ParseResult r = LandingParser.parse(Zone.STEP_TRAINER, mutate(v, pos, op, j));
+          assertTotal(r);
+          if (r.ok()) {
+            // what is accepted survives the write-ahead log's canonical round trip unchanged
+            String canonical = new String(r.row().toJson(), StandardCharsets.UTF_8);
+            assertThat(LandingParser.parse(Zone.STEP_TRAINER, canonical).row()).isEqualTo(r.row());
           }
         });
   }
 
-  @Provide
-  Arbitrary<String> validAccel() {
-    Arbitrary<Double> axis = Arbitraries.doubles().between(-LandingParser.MAX_ACCEL, LandingParser.MAX_ACCEL);
-    return Combinators.combine(Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(10),
-        Arbitraries.longs().between(0, LandingParser.MAX_EPOCH_MS), axis, axis, axis, Arbitraries.of("timestamp", "timeStamp"))
-        .as((u, t, x, y, z, name) -> "{\"user\":\"" + u + "@test.com\",\"" + name + "\":" + t + ",\"x\":" + x + ",\"y\":" + y
-            + ",\"z\":" + z + "}");
+  @Test
+  void validAccelerometerReadingsAreAccepted() {
+    Gen<Double> axis = doubles().between(-LandingParser.MAX_ACCEL, LandingParser.MAX_ACCEL);
+    Gen<String> user = strings().basicLatinAlphabet().ofLengthBetween(1, 10).map(s -> s.replaceAll("[^A-Za-z0-9]", "a") + "x");
+    qt().withExamples(2000).forAll(user, longs().between(0, LandingParser.MAX_EPOCH_MS), axis.zip(axis, axis, List::of),
+        arbitrary().pick("timestamp", "timeStamp"))
+        .checkAssert((u, t, xyz, name) -> {
+          String text = "{\"user\":\"" + u + "@test.com\",\"" + name + "\":" + t + ",\"x\":" + xyz.get(0) + ",\"y\":"
+              + xyz.get(1) + ",\"z\":" + xyz.get(2) + "}";
+          ParseResult r = LandingParser.parse(Zone.ACCELEROMETER, text);
+          assertThat(r.ok()).as(text).isTrue();
+          assertThat(r.row().get("timestamp")).isEqualTo(t);
+          assertThat(r.row().get("x")).isEqualTo(xyz.get(0));
+        });
+  }
+
+  private static String mutate(String v, int pos, int op, String junk) {
+    int p = Math.min(pos, v.length());
+    switch (op) {
+      case 0:
+        return v;
+      case 1:
+        return v.substring(0, p);
+      case 2:
+        return v.substring(0, p) + junk + v.substring(p);
+      case 3:
+        return v.substring(0, p) + (p < v.length() ? v.substring(p + 1) : "");
+      case 4:
+        return v.replace("\"distanceFromObject\":", "\"distanceFromObject\":" + junk);
+      default:
+        return "[" + v + "]";
+    }
   }
 
   private static String quote(String s) {
