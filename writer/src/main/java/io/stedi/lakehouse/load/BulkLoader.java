@@ -5,10 +5,8 @@ import io.stedi.lakehouse.catalog.Retry;
 import io.stedi.lakehouse.config.LakehouseConfig;
 import io.stedi.lakehouse.table.LandingTables;
 import io.stedi.lakehouse.table.Zone;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -133,32 +131,61 @@ public final class BulkLoader {
     long lineNo = 0;
     long bytes = 0;
     long nextReport = System.nanoTime() + 1_000_000_000L;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(open(in, s3), StandardCharsets.UTF_8), 1 << 20)) {
-      List<String> chunk = new ArrayList<>(LoadPipeline.CHUNK_LINES);
-      long first = 1;
-      String line;
-      while ((line = r.readLine()) != null) {
-        lineNo++;
-        bytes += line.length() + 1;
-        chunk.add(line);
-        if (chunk.size() == LoadPipeline.CHUNK_LINES) {
-          pipeline.submit(new LoadPipeline.Chunk(counts, in.location(), keyPrefix, quarantine, first, chunk));
-          chunk = new ArrayList<>(LoadPipeline.CHUNK_LINES);
-          first = lineNo + 1;
-          if (System.nanoTime() > nextReport) {
-            nextReport = System.nanoTime() + 1_000_000_000L;
-            progress.update(in.location(), bytesBefore + Math.min(bytes, in.length()), totalBytes,
-                all.values().stream().mapToLong(c -> c.rows.get()).sum(),
-                all.values().stream().mapToLong(LoadPipeline.FileCounts::rejectedTotal).sum());
-          }
+    try (InputStream raw = open(in, s3)) {
+      byte[] buf = new byte[LoadPipeline.CHUNK_BYTES];
+      int filled = 0;
+      while (true) {
+        int n = raw.readNBytes(buf, filled, buf.length - filled);
+        filled += n;
+        boolean eof = filled < buf.length;
+        int cut = eof ? filled : lastNewline(buf, filled) + 1;
+        if (cut == 0) {
+          // one line longer than the buffer: grow it (a pathological line still ends in quarantine, not a crash)
+          buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+          continue;
+        }
+        if (cut > 0) {
+          byte[] data = java.util.Arrays.copyOf(buf, cut);
+          long lines = countLines(data, cut);
+          pipeline.submit(new LoadPipeline.Chunk(counts, in.location(), keyPrefix, quarantine, lineNo + 1, data, cut));
+          lineNo += lines;
+          bytes += cut;
+        }
+        if (eof) {
+          break;
+        }
+        System.arraycopy(buf, cut, buf, 0, filled - cut);
+        filled -= cut;
+        if (System.nanoTime() > nextReport) {
+          nextReport = System.nanoTime() + 1_000_000_000L;
+          progress.update(in.location(), bytesBefore + bytes, totalBytes,
+              all.values().stream().mapToLong(c -> c.rows.get()).sum(),
+              all.values().stream().mapToLong(LoadPipeline.FileCounts::rejectedTotal).sum());
         }
       }
-      if (!chunk.isEmpty()) {
-        pipeline.submit(new LoadPipeline.Chunk(counts, in.location(), keyPrefix, quarantine, first, chunk));
-      }
     } catch (IOException e) {
-      throw new UncheckedIOException("reading " + in.location() + " at line " + lineNo + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("reading " + in.location() + " after line " + lineNo + ": " + e.getMessage(), e);
     }
+  }
+
+  private static int lastNewline(byte[] b, int len) {
+    for (int i = len - 1; i >= 0; i--) {
+      if (b[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Lines in a chunk: its newlines, plus one for a last line without a newline. */
+  private static long countLines(byte[] b, int len) {
+    long n = 0;
+    for (int i = 0; i < len; i++) {
+      if (b[i] == '\n') {
+        n++;
+      }
+    }
+    return len > 0 && b[len - 1] != '\n' ? n + 1 : n;
   }
 
   private long commit(Table table, List<DataFile> files, Set<String> hashes, String runId, Zone zone, int retries) {

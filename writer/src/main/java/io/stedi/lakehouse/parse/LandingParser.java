@@ -143,14 +143,27 @@ public final class LandingParser {
     return ParseResult.ok(new LandingRow(zone, values));
   }
 
-  private static int index(Zone zone, List<Types.NestedField> cols, int n, String name) {
-    String canonical = zone == Zone.ACCELEROMETER && name.equals("timeStamp") ? "timestamp" : name;
-    for (int i = 0; i < n; i++) {
-      if (cols.get(i).name().equals(canonical)) {
-        return i;
+  private static final java.util.Map<Zone, java.util.Map<String, Integer>> FIELD_INDEX = fieldIndex();
+
+  private static java.util.Map<Zone, java.util.Map<String, Integer>> fieldIndex() {
+    java.util.Map<Zone, java.util.Map<String, Integer>> m = new java.util.EnumMap<>(Zone.class);
+    for (Zone z : Zone.values()) {
+      java.util.Map<String, Integer> idx = new java.util.HashMap<>();
+      List<Types.NestedField> cols = LandingTables.schema(z).columns();
+      for (int i = 0; i < LandingTables.seedColumns(LandingTables.schema(z)); i++) {
+        idx.put(cols.get(i).name(), i);
       }
+      if (z == Zone.ACCELEROMETER) {
+        idx.put("timeStamp", idx.get("timestamp"));
+      }
+      m.put(z, java.util.Map.copyOf(idx));
     }
-    return -1;
+    return m;
+  }
+
+  private static int index(Zone zone, List<Types.NestedField> cols, int n, String name) {
+    Integer i = FIELD_INDEX.get(zone).get(name);
+    return i == null ? -1 : i;
   }
 
   private static Rejection readValue(Zone zone, Types.NestedField col, String name, JsonToken v, JsonParser p,

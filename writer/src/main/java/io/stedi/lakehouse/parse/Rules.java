@@ -24,10 +24,27 @@ final class Rules {
     }
   }
 
+  /** Per zone, whether each seed column (by position) is required: computed once, checked per record. */
+  private static final java.util.Map<Zone, boolean[]> REQUIRED = requiredFlags();
+
+  private static java.util.Map<Zone, boolean[]> requiredFlags() {
+    java.util.Map<Zone, boolean[]> m = new java.util.EnumMap<>(Zone.class);
+    for (Zone z : Zone.values()) {
+      List<Types.NestedField> cols = io.stedi.lakehouse.table.LandingTables.schema(z).columns();
+      boolean[] f = new boolean[io.stedi.lakehouse.table.LandingTables.seedColumns(io.stedi.lakehouse.table.LandingTables.schema(z))];
+      for (int i = 0; i < f.length; i++) {
+        f[i] = required(z).contains(cols.get(i).name());
+      }
+      m.put(z, f);
+    }
+    return m;
+  }
+
   static Rejection checkRequired(Zone zone, List<Types.NestedField> cols, Object[] values) {
+    boolean[] req = REQUIRED.get(zone);
     for (int i = 0; i < values.length; i++) {
-      String name = cols.get(i).name();
-      if (values[i] == null && required(zone).contains(name)) {
+      if (values[i] == null && req[i]) {
+        String name = cols.get(i).name();
         String alias = zone == Zone.ACCELEROMETER && name.equals("timestamp") ? " (or timeStamp)" : "";
         return new Rejection(ErrorCode.MISSING_FIELD, name, name + alias + " is required");
       }
@@ -36,6 +53,7 @@ final class Rules {
   }
 
   static Rejection checkValues(Zone zone, List<Types.NestedField> cols, Object[] values) {
+    boolean[] req = REQUIRED.get(zone);
     for (int i = 0; i < values.length; i++) {
       Object v = values[i];
       String name = cols.get(i).name();
@@ -57,7 +75,7 @@ final class Rules {
           return new Rejection(ErrorCode.IMPOSSIBLE_VALUE, name,
               name + " " + d + " is outside 0.." + LandingParser.MAX_DISTANCE);
         }
-      } else if (v instanceof String && required(zone).contains(name) && ((String) v).isBlank()) {
+      } else if (v instanceof String && req[i] && ((String) v).isBlank()) {
         return new Rejection(ErrorCode.MISSING_FIELD, name, name + " must not be empty");
       }
     }

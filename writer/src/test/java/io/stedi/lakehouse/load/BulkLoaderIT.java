@@ -122,7 +122,7 @@ class BulkLoaderIT {
   @Test
   void parallelWorkersKeepLineNumbersExact() throws Exception {
     StringBuilder b = new StringBuilder();
-    int lines = LoadPipeline.CHUNK_LINES * 3 + 17;
+    int lines = 60_017;
     for (int i = 1; i <= lines; i++) {
       b.append(i % 1000 == 0 ? "{broken " + i : "{\"sensorReadingTime\":" + i + ",\"serialNumber\":\"s\",\"distanceFromObject\":1}")
           .append('\n');
@@ -133,7 +133,7 @@ class BulkLoaderIT {
         .load(Zone.STEP_TRAINER, List.of(f.toString()), LoadProgress.NONE);
     assertThat(s.rowsLoaded()).isEqualTo(lines - lines / 1000);
     assertThat(TestTables.column(catalog, LandingTables.quarantineId(), "origin"))
-        .containsExactlyInAnyOrder(f + ":1000", f + ":2000", f + ":3000", f + ":4000", f + ":5000", f + ":6000");
+        .hasSize(60).contains(f + ":1000", f + ":31000", f + ":60000");
     // the key's line number matches the reading's own time, which equals its line here
     for (Record r : TestTables.rows(catalog, LandingTables.id(Zone.STEP_TRAINER))) {
       assertThat(r.getField(LandingTables.KEY).toString()).endsWith(":" + r.getField("sensorReadingTime"));
