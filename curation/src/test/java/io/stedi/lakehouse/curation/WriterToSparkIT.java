@@ -108,6 +108,10 @@ class WriterToSparkIT extends SparkTestBase {
     assertThat(bad.code).isEqualTo(1);
     assertThat(bad.out).isEmpty();
     assertThat(bad.err).startsWith("error: [TABLE_OR_VIEW_NOT_FOUND]").hasLineCount(1);
+    // nothing is written outside stedi.home: the children ran in an empty working directory
+    try (var files = Files.list(tempDir.resolve("cwd"))) {
+      assertThat(files).isEmpty();
+    }
   }
 
   /** The --add-opens and -D flags Spark needs, as this JVM got them from the build. */
@@ -134,7 +138,9 @@ class WriterToSparkIT extends SparkTestBase {
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile(tempDir, "child", ".out");
     Path err = Files.createTempFile(tempDir, "child", ".err");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+    Path cwd = Files.createDirectories(tempDir.resolve("cwd"));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile())
+        .redirectOutput(out.toFile()).redirectError(err.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("STEDI_"));
     Process p = pb.start();
     if (!p.waitFor(5, TimeUnit.MINUTES)) {

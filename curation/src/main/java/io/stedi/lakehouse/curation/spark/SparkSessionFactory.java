@@ -56,7 +56,10 @@ public final class SparkSessionFactory {
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.extensions", ICEBERG_EXTENSIONS)
         .config("spark.sql.catalog." + catalog, SPARK_CATALOG)
-        .config("spark.sql.defaultCatalog", catalog);
+        .config("spark.sql.defaultCatalog", catalog)
+        // Spark creates its own (unused) session-catalog warehouse at start; keep it inside stedi.home so that
+        // nothing is written to the working directory.
+        .config("spark.sql.warehouse.dir", config.home().resolve("spark-warehouse").toUri().toString());
     if (url.startsWith("local")) {
       // A local driver needs no network name; binding to loopback avoids failures on hosts whose name
       // does not resolve.
