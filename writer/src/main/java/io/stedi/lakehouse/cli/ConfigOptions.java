@@ -23,11 +23,16 @@ public final class ConfigOptions {
 
   /** The layered sources: these flags, then the environment, then the file, then defaults. */
   public ConfigSources sources() {
+    return sources(LakehouseConfig.KEYS);
+  }
+
+  /** The layered sources for a module that reads {@code keys} (its own and the writer's). */
+  public ConfigSources sources(java.util.Collection<? extends io.stedi.lakehouse.config.ConfigKey<?>> keys) {
     Map<String, String> cli = new LinkedHashMap<>(conf);
     if (home != null) {
       cli.put(LakehouseConfig.HOME.name(), home.toString());
     }
-    return ConfigSources.of(cli, System.getenv(), configFile, LakehouseConfig.KEYS);
+    return ConfigSources.of(cli, System.getenv(), configFile, keys);
   }
 
   /** The resolved, validated writer config. */

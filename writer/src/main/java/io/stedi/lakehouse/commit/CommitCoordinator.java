@@ -43,12 +43,16 @@ public final class CommitCoordinator implements Closeable {
   private final AtomicLong oldestUncommittedAckMillis = new AtomicLong();
   private final CommitStats stats = new CommitStats();
   private volatile boolean closing;
+  private volatile boolean lastCycleOk = true;
   private volatile long flushRequested;
   private volatile long cyclesDone;
   private long drainedLsn;
 
-  private CommitCoordinator(Catalog catalog, LakehouseConfig config) {
+  private final SideEntrySink sideSink;
+
+  private CommitCoordinator(Catalog catalog, LakehouseConfig config, SideEntrySink sideSink) {
     this.config = config;
+    this.sideSink = sideSink;
     this.instanceId = config.get(LakehouseConfig.INSTANCE_ID);
     int retries = config.get(LakehouseConfig.COMMIT_RETRIES);
     long target = config.get(LakehouseConfig.TARGET_FILE_BYTES);
@@ -77,7 +81,12 @@ public final class CommitCoordinator implements Closeable {
    * commit loop.
    */
   public static CommitCoordinator start(Catalog catalog, LakehouseConfig config) {
-    CommitCoordinator c = new CommitCoordinator(catalog, config);
+    return start(catalog, config, SideEntrySink.NONE);
+  }
+
+  /** Like {@link #start(Catalog, LakehouseConfig)}, handing side entries to {@code sideSink}. */
+  public static CommitCoordinator start(Catalog catalog, LakehouseConfig config, SideEntrySink sideSink) {
+    CommitCoordinator c = new CommitCoordinator(catalog, config, sideSink);
     c.cycle();
     c.loop.start();
     return c;
@@ -147,7 +156,7 @@ public final class CommitCoordinator implements Closeable {
   private boolean cycle() {
     appendedSinceCycle.set(0);
     boolean ok;
-    try (CycleWriter w = new CycleWriter(tables, positions, config, instanceId, stats)) {
+    try (CycleWriter w = new CycleWriter(tables, positions, config, instanceId, stats, sideSink)) {
       long upTo = w.drain(wal, drainedLsn);
       w.commitAll(upTo);
       if (upTo > drainedLsn) {
@@ -158,7 +167,9 @@ public final class CommitCoordinator implements Closeable {
         oldestUncommittedAckMillis.set(0);
       }
       ok = true;
+      lastCycleOk = true;
     } catch (RuntimeException e) {
+      lastCycleOk = false;
       LOG.error("writer {}: commit cycle failed, the write-ahead log keeps the data and the cycle will be retried: {}",
           instanceId, e.toString());
       stats.failedCycles.incrementAndGet();
@@ -172,6 +183,16 @@ public final class CommitCoordinator implements Closeable {
       lock.unlock();
     }
     return ok;
+  }
+
+  /** Whether the most recent commit cycle reached the catalog and storage (for readiness checks). */
+  public boolean healthy() {
+    return lastCycleOk;
+  }
+
+  /** Whether the write-ahead log has room for {@code bytes} more (false means back-pressure). */
+  public boolean walHasRoom(long bytes) {
+    return wal.liveBytes() + bytes <= wal.maxBytes();
   }
 
   /** Counters and gauges for metrics. */

@@ -30,11 +30,13 @@ final class CycleWriter implements AutoCloseable {
   private final LakehouseConfig config;
   private final String instanceId;
   private final CommitStats stats;
+  private final SideEntrySink sideSink;
   private final String cycleId = UUID.randomUUID().toString();
   private final Map<String, DataFileSink> sinks = new LinkedHashMap<>();
 
   CycleWriter(Map<String, Table> tables, Map<String, Long> positions, LakehouseConfig config, String instanceId,
-      CommitStats stats) {
+      CommitStats stats, SideEntrySink sideSink) {
+    this.sideSink = sideSink;
     this.tables = tables;
     this.positions = positions;
     this.config = config;
@@ -48,6 +50,10 @@ final class CycleWriter implements AutoCloseable {
     int maxPayload = config.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES);
     wal.readAfter(afterLsn, rec -> {
       for (WalEntry e : WalEntry.decode(rec.payload())) {
+        if (e.isSide()) {
+          sideSink.accept(e);
+          continue;
+        }
         String t = e.target() == null ? QUARANTINE : e.target().name();
         if (rec.lsn() <= positions.get(t)) {
           continue; // already committed to this table before a restart

@@ -17,7 +17,11 @@ import java.util.List;
  * One row waiting in the write-ahead log: a landing row (canonical JSON) or a quarantine row. Several entries
  * are appended as one WAL record so that a batch is durable all at once or not at all.
  *
- * @param target the landing zone, or null for {@code stedi.quarantine}
+ * <p>A third kind, side entries ({@link #side}), is not written to any table: the coordinator hands it to the
+ * {@link SideEntrySink} given at start, while draining and again on every replay. The gateway keeps its
+ * idempotency records this way, so they are durable in the same fsync as the data they describe.
+ *
+ * @param target the landing zone, or null for {@code stedi.quarantine} and side entries
  * @param arrivalMillis when the product received it
  * @param source mqtt, https or load
  * @param key idempotency key (unique per delivered record)
@@ -29,6 +33,23 @@ public record WalEntry(Zone target, long arrivalMillis, String source, String ke
   /** A landing row. */
   public static WalEntry landing(LandingRow row, long arrivalMillis, String source, String key) {
     return new WalEntry(row.zone(), arrivalMillis, source, key, row.toJson());
+  }
+
+  private static final String SIDE_PREFIX = "side:";
+
+  /** A side entry of the given kind (never written to a table). */
+  public static WalEntry side(String kind, String key, byte[] body) {
+    return new WalEntry(null, System.currentTimeMillis(), SIDE_PREFIX + kind, key, body);
+  }
+
+  /** Whether this is a side entry. */
+  public boolean isSide() {
+    return target == null && source != null && source.startsWith(SIDE_PREFIX);
+  }
+
+  /** The kind of a side entry. */
+  public String sideKind() {
+    return source.substring(SIDE_PREFIX.length());
   }
 
   /** A quarantine row. */

@@ -14,6 +14,10 @@ import java.util.Properties;
  * then a config file, then defaults. Immutable once built.
  */
 public final class ConfigSources {
+  /** Key prefixes that belong to the product's modules; a config file may hold all of them. */
+  public static final java.util.List<String> OTHER_MODULES = java.util.List.of("gateway.", "curation.", "sim.",
+      "maintain.");
+
   /** Environment variable naming a properties file to read. */
   public static final String CONFIG_FILE_ENV = "STEDI_CONFIG";
 
@@ -55,7 +59,10 @@ public final class ConfigSources {
       requireKnown(name, keys, "command line");
     }
     for (String name : fromFile.keySet()) {
-      requireKnown(name, keys, "config file " + file);
+      // One file may configure every module; keys of the other modules are theirs to check.
+      if (OTHER_MODULES.stream().noneMatch(name::startsWith)) {
+        requireKnown(name, keys, "config file " + file);
+      }
     }
     return new ConfigSources(cli, env, fromFile, file);
   }

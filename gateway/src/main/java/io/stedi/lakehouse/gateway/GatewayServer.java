@@ -1,0 +1,109 @@
+package io.stedi.lakehouse.gateway;
+
+import io.stedi.lakehouse.catalog.Catalogs;
+import io.stedi.lakehouse.commit.CommitCoordinator;
+import io.stedi.lakehouse.config.LakehouseConfig;
+import io.stedi.lakehouse.gateway.auth.CredentialStore;
+import io.stedi.lakehouse.gateway.config.GatewayConfig;
+import io.stedi.lakehouse.gateway.ingest.IdempotencyStore;
+import io.stedi.lakehouse.gateway.ingest.IngestService;
+import io.stedi.lakehouse.gateway.ingest.http.HttpIngestVerticle;
+import io.stedi.lakehouse.gateway.ingest.mqtt.MqttIngestVerticle;
+import io.stedi.lakehouse.gateway.ops.GatewayMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.concurrent.TimeUnit;
+import org.apache.iceberg.catalog.Catalog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running gateway: the writer's commit coordinator (replaying its write-ahead log first), the credential
+ * store, and the MQTT and HTTP listeners on one {@link Vertx}. {@link #close()} stops accepting, commits what
+ * is durable and releases everything: what SIGTERM runs.
+ */
+public final class GatewayServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+
+  private final Vertx vertx;
+  private final Catalog catalog;
+  private final CommitCoordinator coordinator;
+  private final MqttIngestVerticle mqtt;
+  private final HttpIngestVerticle http;
+  private final long reloadTimer;
+  private volatile boolean closed;
+
+  private GatewayServer(Vertx vertx, Catalog catalog, CommitCoordinator coordinator, MqttIngestVerticle mqtt,
+      HttpIngestVerticle http, long reloadTimer) {
+    this.vertx = vertx;
+    this.catalog = catalog;
+    this.coordinator = coordinator;
+    this.mqtt = mqtt;
+    this.http = http;
+    this.reloadTimer = reloadTimer;
+  }
+
+  /** Starts everything on {@code vertx} (which the caller owns) and waits until the listeners are bound. */
+  public static GatewayServer start(Vertx vertx, GatewayConfig config) throws Exception {
+    LakehouseConfig lake = config.lakehouse();
+    Catalog catalog = Catalogs.open(lake);
+    IdempotencyStore idempotency = new IdempotencyStore(config.idempotencyFile(),
+        config.get(GatewayConfig.IDEMPOTENCY_RETENTION));
+    CommitCoordinator coordinator = CommitCoordinator.start(catalog, lake, idempotency);
+    CredentialStore credentials = new CredentialStore(config.credentialsFile());
+    GatewayMetrics metrics = new GatewayMetrics(coordinator);
+    IngestService ingest = new IngestService(vertx, coordinator, metrics, idempotency,
+        lake.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES));
+    MqttIngestVerticle mqtt = new MqttIngestVerticle(config, credentials, ingest);
+    HttpIngestVerticle http = new HttpIngestVerticle(config, credentials, ingest);
+    Future<String> m = config.get(GatewayConfig.MQTT_PORT) < 0 ? Future.succeededFuture("off") : vertx.deployVerticle(mqtt);
+    Future<String> h = vertx.deployVerticle(http);
+    Future.all(m, h).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    // devices add / revoke take effect without a restart
+    long timer = vertx.setPeriodic(1000, t -> vertx.executeBlocking(() -> {
+      credentials.reloadIfChanged();
+      return null;
+    }));
+    LOG.info("gateway {} ready: mqtt port {}, http port {}", coordinator.instanceId(), mqtt.port(), http.port());
+    return new GatewayServer(vertx, catalog, coordinator, mqtt, http, timer);
+  }
+
+  /** The bound MQTT port, or -1 when MQTT is off. */
+  public int mqttPort() {
+    return mqtt.port();
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  public CommitCoordinator coordinator() {
+    return coordinator;
+  }
+
+  /** Stops the listeners, commits everything acknowledged, and closes the log and catalog. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    vertx.cancelTimer(reloadTimer);
+    try {
+      for (String id : vertx.deploymentIDs()) {
+        vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      LOG.warn("stopping listeners: {}", e.toString());
+    }
+    coordinator.close();
+    if (catalog instanceof AutoCloseable) {
+      try {
+        ((AutoCloseable) catalog).close();
+      } catch (Exception e) {
+        LOG.warn("closing catalog: {}", e.toString());
+      }
+    }
+    LOG.info("gateway stopped; everything acknowledged is committed");
+  }
+}

@@ -1,0 +1,174 @@
+package io.stedi.lakehouse.gateway.auth;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Device secrets and API tokens, stored as salted hashes in one JSON file that the CLI edits and a running
+ * gateway re-reads when it changes (so {@code devices add} and {@code revoke} take effect without a restart).
+ * Edits take a file lock and replace the file atomically.
+ */
+public final class CredentialStore {
+  private static final Logger LOG = LoggerFactory.getLogger(CredentialStore.class);
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** A device: its serial number is its MQTT user name. */
+  public record Device(String serial, String salt, String hash, String createdAt, boolean revoked) {}
+
+  /** An API token; {@code email} binds it to one customer (null: a service token). */
+  public record Token(String id, String name, String email, String salt, String hash, String createdAt, boolean revoked) {}
+
+  /** The file's content. */
+  public record Contents(Map<String, Device> devices, Map<String, Token> tokens) {
+    static Contents empty() {
+      return new Contents(new TreeMap<>(), new TreeMap<>());
+    }
+  }
+
+  private final Path file;
+  private volatile Contents contents = Contents.empty();
+  private volatile FileTime loadedAt;
+
+  public CredentialStore(Path file) {
+    this.file = file;
+    reloadIfChanged();
+  }
+
+  /** Re-reads the file if it changed since the last read. Cheap; the gateway calls it every second. */
+  public void reloadIfChanged() {
+    try {
+      if (!Files.exists(file)) {
+        return;
+      }
+      FileTime mtime = Files.getLastModifiedTime(file);
+      if (mtime.equals(loadedAt)) {
+        return;
+      }
+      contents = read();
+      loadedAt = mtime;
+      LOG.info("credentials loaded from {}: {} devices, {} tokens", file, contents.devices().size(),
+          contents.tokens().size());
+    } catch (IOException e) {
+      LOG.warn("cannot read credentials file {}, keeping the previous ones: {}", file, e.toString());
+    }
+  }
+
+  private Contents read() throws IOException {
+    Contents c = JSON.readValue(file.toFile(), Contents.class);
+    return new Contents(c.devices() == null ? new TreeMap<>() : new TreeMap<>(c.devices()),
+        c.tokens() == null ? new TreeMap<>() : new TreeMap<>(c.tokens()));
+  }
+
+  /** Checks a device's MQTT credentials. */
+  public boolean authenticateDevice(String serial, String secret) {
+    Device d = serial == null ? null : contents.devices().get(serial);
+    return d != null && !d.revoked() && Credentials.matches(d.salt(), d.hash(), secret);
+  }
+
+  /** Finds the token a bearer value {@code <id>.<secret>} belongs to, if valid and not revoked. */
+  public Optional<Token> authenticateToken(String bearer) {
+    if (bearer == null) {
+      return Optional.empty();
+    }
+    int dot = bearer.indexOf('.');
+    if (dot <= 0) {
+      return Optional.empty();
+    }
+    Token t = contents.tokens().get(bearer.substring(0, dot));
+    if (t == null || t.revoked() || !Credentials.matches(t.salt(), t.hash(), bearer.substring(dot + 1))) {
+      return Optional.empty();
+    }
+    return Optional.of(t);
+  }
+
+  /** Registers a device (or issues a new secret to a known one) and returns the secret, shown once. */
+  public String addDevice(String serial) {
+    String secret = Credentials.newSecret();
+    String salt = Credentials.newSalt();
+    edit(c -> c.devices().put(serial, new Device(serial, salt, Credentials.hash(salt, secret), Instant.now().toString(), false)));
+    return secret;
+  }
+
+  /** Revokes a device; returns false if unknown. */
+  public boolean revokeDevice(String serial) {
+    boolean[] found = {false};
+    edit(c -> {
+      Device d = c.devices().get(serial);
+      if (d != null) {
+        c.devices().put(serial, new Device(d.serial(), d.salt(), d.hash(), d.createdAt(), true));
+        found[0] = true;
+      }
+    });
+    return found[0];
+  }
+
+  /** Creates a token and returns the bearer value {@code <id>.<secret>}, shown once. */
+  public String createToken(String name, String email) {
+    String id = Credentials.newId();
+    String secret = Credentials.newSecret();
+    String salt = Credentials.newSalt();
+    edit(c -> c.tokens().put(id, new Token(id, name, email, salt, Credentials.hash(salt, secret),
+        Instant.now().toString(), false)));
+    return id + "." + secret;
+  }
+
+  /** Revokes every token with this name or id; returns how many. */
+  public int revokeToken(String nameOrId) {
+    int[] n = {0};
+    edit(c -> {
+      for (Token t : new ArrayList<>(c.tokens().values())) {
+        if (t.id().equals(nameOrId) || t.name().equals(nameOrId)) {
+          c.tokens().put(t.id(), new Token(t.id(), t.name(), t.email(), t.salt(), t.hash(), t.createdAt(), true));
+          n[0]++;
+        }
+      }
+    });
+    return n[0];
+  }
+
+  public List<Device> devices() {
+    return List.copyOf(contents.devices().values());
+  }
+
+  public List<Token> tokens() {
+    return List.copyOf(contents.tokens().values());
+  }
+
+  private void edit(java.util.function.Consumer<Contents> change) {
+    try {
+      Files.createDirectories(file.getParent());
+      try (FileChannel lockChannel = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
+          StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock lock = lockChannel.lock()) {
+        Contents c = Files.exists(file) ? read() : Contents.empty();
+        change.accept(c);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        JSON.writeValue(tmp.toFile(), c);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+          ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        contents = c;
+        loadedAt = Files.getLastModifiedTime(file);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot update credentials file " + file + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package io.stedi.lakehouse.gateway.cli;
+
+import io.stedi.lakehouse.gateway.auth.CredentialStore;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code stedi devices add|list|revoke}: Step Trainer credentials. */
+@Command(name = "devices", mixinStandardHelpOptions = true, description = "Manage Step Trainer credentials.",
+    subcommands = {DevicesCommand.Add.class, DevicesCommand.ListDevices.class, DevicesCommand.Revoke.class})
+final class DevicesCommand implements Callable<Integer> {
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+    return 0;
+  }
+
+  @Command(name = "add", mixinStandardHelpOptions = true,
+      description = {"Register a device (or issue a new secret to it) and print its secret once.",
+          "The device connects over MQTT with user name = SERIAL and password = the secret."})
+  static final class Add implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin
+    GatewayOptions options;
+    @Parameters(paramLabel = "SERIAL", description = "The Step Trainer's serial number.")
+    String serial;
+
+    @Override
+    public Integer call() {
+      if (!serial.matches("[A-Za-z0-9._:-]{1,128}")) {
+        throw new IllegalArgumentException("SERIAL must be 1..128 of [A-Za-z0-9._:-] (it is part of the MQTT topic)");
+      }
+      String secret = options.credentials().addDevice(serial);
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(secret);
+      out.flush();
+      spec.commandLine().getErr().println("device " + serial + " registered; the secret above is shown only once");
+      return 0;
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List devices (never their secrets).")
+  static final class ListDevices implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin
+    GatewayOptions options;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf("%-40s %-8s %s%n", "SERIAL", "STATUS", "CREATED");
+      for (CredentialStore.Device d : options.credentials().devices()) {
+        out.printf("%-40s %-8s %s%n", d.serial(), d.revoked() ? "revoked" : "active", d.createdAt());
+      }
+      out.flush();
+      return 0;
+    }
+  }
+
+  @Command(name = "revoke", mixinStandardHelpOptions = true,
+      description = "Revoke a device: its next MQTT connect is refused (a running gateway picks this up within a second).")
+  static final class Revoke implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin
+    GatewayOptions options;
+    @Parameters(paramLabel = "SERIAL")
+    String serial;
+
+    @Override
+    public Integer call() {
+      if (!options.credentials().revokeDevice(serial)) {
+        spec.commandLine().getErr().println("error: no device " + serial);
+        return 1;
+      }
+      spec.commandLine().getOut().println("device " + serial + " revoked");
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+  }
+}

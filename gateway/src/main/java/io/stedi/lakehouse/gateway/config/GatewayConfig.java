@@ -1,0 +1,152 @@
+package io.stedi.lakehouse.gateway.config;
+
+import io.stedi.lakehouse.config.ConfigKey;
+import io.stedi.lakehouse.config.ConfigSources;
+import io.stedi.lakehouse.config.LakehouseConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The gateway's typed configuration: listeners, TLS, limits and bridge mode. The writer's keys
+ * ({@link LakehouseConfig}) come from the same sources. {@link #validate()} fails fast naming the key.
+ */
+public final class GatewayConfig {
+  public static final ConfigKey<String> HOST = ConfigKey.string("gateway.host", "0.0.0.0",
+      "Address the MQTT and HTTP listeners bind to.");
+  public static final ConfigKey<Integer> MQTT_PORT = ConfigKey.integer("gateway.mqtt.port", "1883",
+      "MQTT listener port (MQTT over TLS when gateway.tls.cert is set); 0 picks a free port; -1 disables it.");
+  public static final ConfigKey<Integer> HTTP_PORT = ConfigKey.integer("gateway.http.port", "8080",
+      "HTTP listener port (HTTPS with HTTP/2 when gateway.tls.cert is set); 0 picks a free port.");
+  public static final ConfigKey<String> TLS_CERT = ConfigKey.string("gateway.tls.cert", "",
+      "PEM certificate chain; when set, every listener uses TLS.");
+  public static final ConfigKey<String> TLS_KEY = ConfigKey.string("gateway.tls.key", "",
+      "PEM private key (PKCS#8) of gateway.tls.cert.");
+  public static final ConfigKey<Integer> MQTT_MAX_MESSAGE_BYTES = ConfigKey.integer("gateway.mqtt.max-message-bytes",
+      "262144", "Largest MQTT message accepted; larger ones close the connection (MQTT 5: reason 0x95).");
+  public static final ConfigKey<Integer> MQTT_MAX_CONNECTIONS_PER_DEVICE = ConfigKey.integer(
+      "gateway.mqtt.max-connections-per-device", "2", "Concurrent MQTT connections one device may hold.");
+  public static final ConfigKey<Integer> MQTT_MAX_KEEP_ALIVE = ConfigKey.integer("gateway.mqtt.max-keep-alive-seconds",
+      "300", "Largest keep-alive a device may ask for.");
+  public static final ConfigKey<Integer> HTTP_MAX_BATCH = ConfigKey.integer("gateway.http.max-batch", "1000",
+      "Most readings in one POST /v1/accelerometer.");
+  public static final ConfigKey<Long> HTTP_MAX_BODY_BYTES = ConfigKey.size("gateway.http.max-body-bytes", "1m",
+      "Largest HTTP request body; larger ones get 413.");
+  public static final ConfigKey<Duration> IDEMPOTENCY_RETENTION = ConfigKey.duration("gateway.idempotency.retention",
+      "24h", "How long an Idempotency-Key is remembered.");
+  public static final ConfigKey<String> CREDENTIALS_FILE = ConfigKey.string("gateway.credentials-file", "",
+      "Device secrets and API tokens (salted hashes only). Empty means <stedi.home>/gateway/credentials.json.");
+  public static final ConfigKey<String> BRIDGE_URL = ConfigKey.string("gateway.bridge.url", "",
+      "Bridge mode: an external broker to subscribe to (mqtt://host:1883 or mqtts://host:8883). Empty disables it.");
+  public static final ConfigKey<String> BRIDGE_TOPIC = ConfigKey.string("gateway.bridge.topic",
+      "$share/stedi/stedi/step-trainer/+/readings", "Bridge mode: the (shared) subscription.");
+  public static final ConfigKey<String> BRIDGE_CLIENT_ID = ConfigKey.string("gateway.bridge.client-id", "",
+      "Bridge mode: MQTT client id. Empty means stedi-bridge-<writer.instance-id>.");
+  public static final ConfigKey<String> BRIDGE_USER = ConfigKey.string("gateway.bridge.username", "",
+      "Bridge mode: user name at the external broker.");
+  public static final ConfigKey<String> BRIDGE_PASSWORD = ConfigKey.string("gateway.bridge.password", "",
+      "Bridge mode: password at the external broker (never logged).");
+
+  /** Every gateway key, in documentation order. */
+  public static final List<ConfigKey<?>> KEYS = List.of(HOST, MQTT_PORT, HTTP_PORT, TLS_CERT, TLS_KEY,
+      MQTT_MAX_MESSAGE_BYTES, MQTT_MAX_CONNECTIONS_PER_DEVICE, MQTT_MAX_KEEP_ALIVE, HTTP_MAX_BATCH, HTTP_MAX_BODY_BYTES,
+      IDEMPOTENCY_RETENTION, CREDENTIALS_FILE, BRIDGE_URL, BRIDGE_TOPIC, BRIDGE_CLIENT_ID, BRIDGE_USER, BRIDGE_PASSWORD);
+
+  private final Map<ConfigKey<?>, Object> values;
+  private final LakehouseConfig lakehouse;
+
+  private GatewayConfig(Map<ConfigKey<?>, Object> values, LakehouseConfig lakehouse) {
+    this.values = values;
+    this.lakehouse = lakehouse;
+  }
+
+  /** Every key the gateway reads: its own and the writer's. */
+  public static List<ConfigKey<?>> allKeys() {
+    List<ConfigKey<?>> all = new ArrayList<>(LakehouseConfig.KEYS);
+    all.addAll(KEYS);
+    return all;
+  }
+
+  /** Resolves and validates. */
+  public static GatewayConfig from(ConfigSources sources) {
+    Map<ConfigKey<?>, Object> v = new LinkedHashMap<>();
+    for (ConfigKey<?> k : KEYS) {
+      String raw = sources.raw(k.name());
+      v.put(k, k.parse(raw == null ? k.defaultText() : raw));
+    }
+    GatewayConfig c = new GatewayConfig(v, LakehouseConfig.from(sources));
+    c.validate();
+    return c;
+  }
+
+  public <T> T get(ConfigKey<T> key) {
+    return key.type().cast(values.get(key));
+  }
+
+  /** The writer's config, from the same sources. */
+  public LakehouseConfig lakehouse() {
+    return lakehouse;
+  }
+
+  /** Fails fast; messages start with the key. */
+  public void validate() {
+    port(MQTT_PORT, true);
+    port(HTTP_PORT, false);
+    if (get(TLS_CERT).isBlank() != get(TLS_KEY).isBlank()) {
+      throw new IllegalArgumentException("gateway.tls.key and gateway.tls.cert must be set together");
+    }
+    if (get(MQTT_MAX_MESSAGE_BYTES) < 256 || get(MQTT_MAX_MESSAGE_BYTES) > 256 * 1024 * 1024) {
+      throw new IllegalArgumentException("gateway.mqtt.max-message-bytes must be 256..268435456");
+    }
+    if (get(MQTT_MAX_CONNECTIONS_PER_DEVICE) < 1) {
+      throw new IllegalArgumentException("gateway.mqtt.max-connections-per-device must be at least 1");
+    }
+    if (get(MQTT_MAX_KEEP_ALIVE) < 1 || get(MQTT_MAX_KEEP_ALIVE) > 65535) {
+      throw new IllegalArgumentException("gateway.mqtt.max-keep-alive-seconds must be 1..65535");
+    }
+    if (get(HTTP_MAX_BATCH) < 1) {
+      throw new IllegalArgumentException("gateway.http.max-batch must be at least 1");
+    }
+    if (get(HTTP_MAX_BODY_BYTES) < 1024 || get(HTTP_MAX_BODY_BYTES) > 64L * 1024 * 1024) {
+      throw new IllegalArgumentException("gateway.http.max-body-bytes must be 1k..64m");
+    }
+    if (get(IDEMPOTENCY_RETENTION).toMinutes() < 1) {
+      throw new IllegalArgumentException("gateway.idempotency.retention must be at least 1m");
+    }
+    String url = get(BRIDGE_URL);
+    if (!url.isBlank() && !url.matches("mqtts?://[^:/]+(:\\d+)?/?")) {
+      throw new IllegalArgumentException("gateway.bridge.url must look like mqtt://host:1883 or mqtts://host:8883");
+    }
+  }
+
+  private void port(ConfigKey<Integer> key, boolean mayDisable) {
+    int p = get(key);
+    if (p < (mayDisable ? -1 : 0) || p > 65535) {
+      throw new IllegalArgumentException(key.name() + " must be " + (mayDisable ? "-1 (off) or " : "") + "0..65535");
+    }
+  }
+
+  public boolean tls() {
+    return !get(TLS_CERT).isBlank();
+  }
+
+  /** Where device secrets and tokens are kept. */
+  public Path credentialsFile() {
+    String f = get(CREDENTIALS_FILE);
+    return f.isBlank() ? lakehouse.home().resolve("gateway").resolve("credentials.json") : Path.of(f).toAbsolutePath();
+  }
+
+  /** Where Idempotency-Key records are kept once their WAL segment is committed. */
+  public Path idempotencyFile() {
+    return lakehouse.home().resolve("gateway").resolve("idempotency-" + lakehouse.get(LakehouseConfig.INSTANCE_ID) + ".log");
+  }
+
+  /** The bridge's MQTT client id. */
+  public String bridgeClientId() {
+    String id = get(BRIDGE_CLIENT_ID);
+    return id.isBlank() ? "stedi-bridge-" + lakehouse.get(LakehouseConfig.INSTANCE_ID) : id;
+  }
+}

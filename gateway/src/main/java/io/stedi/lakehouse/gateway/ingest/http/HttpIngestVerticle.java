@@ -1,0 +1,111 @@
+package io.stedi.lakehouse.gateway.ingest.http;
+
+import io.stedi.lakehouse.gateway.auth.CredentialStore;
+import io.stedi.lakehouse.gateway.config.GatewayConfig;
+import io.stedi.lakehouse.gateway.ingest.IngestService;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * HTTP/1.1 and HTTP/2 listener (HTTPS when a certificate is configured) for the companion app and the website:
+ * API v1, health, metrics and the OpenAPI document.
+ */
+public final class HttpIngestVerticle extends AbstractVerticle {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpIngestVerticle.class);
+
+  private final GatewayConfig config;
+  private final CredentialStore credentials;
+  private final IngestService ingest;
+  private final AtomicInteger boundPort = new AtomicInteger(-1);
+  private HttpServer server;
+
+  public HttpIngestVerticle(GatewayConfig config, CredentialStore credentials, IngestService ingest) {
+    this.config = config;
+    this.credentials = credentials;
+    this.ingest = ingest;
+  }
+
+  public int port() {
+    return boundPort.get();
+  }
+
+  @Override
+  public void start(Promise<Void> started) {
+    String openapi = resource("/openapi.yaml");
+    ApiV1 api = new ApiV1(config, credentials, ingest);
+    Router router = Router.router(vertx);
+    router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
+    router.get("/health/ready").handler(ctx -> {
+      boolean ready = ingest.ready();
+      json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "UP" : "DOWN")
+          .put("checks", new JsonObject()
+              .put("wal", ingest.coordinator().walHasRoom(64 * 1024) ? "UP" : "FULL")
+              .put("catalog", ingest.coordinator().healthy() ? "UP" : "DOWN")));
+    });
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(ingest.metrics().scrape()));
+    router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openapi));
+    router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.get(GatewayConfig.HTTP_MAX_BODY_BYTES)));
+    router.post("/v1/accelerometer").handler(api::accelerometer);
+    router.post("/v1/customers").handler(api::customers);
+    router.errorHandler(413, ctx -> ApiError.send(ctx, 413, "payload_too_large",
+        "request body exceeds gateway.http.max-body-bytes (" + config.get(GatewayConfig.HTTP_MAX_BODY_BYTES) + " bytes)",
+        null));
+    router.errorHandler(404, ctx -> ApiError.send(ctx, 404, "not_found", "no such resource: " + ctx.request().path(), null));
+    router.errorHandler(405, ctx -> ApiError.send(ctx, 405, "method_not_allowed",
+        ctx.request().method() + " is not allowed on " + ctx.request().path(), null));
+    router.errorHandler(500, ctx -> {
+      LOG.error("http {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
+      ApiError.send(ctx, 500, "internal", "internal error", null);
+    });
+
+    HttpServerOptions o = new HttpServerOptions().setHost(config.get(GatewayConfig.HOST))
+        .setPort(config.get(GatewayConfig.HTTP_PORT)).setCompressionSupported(false);
+    if (config.tls()) {
+      o.setSsl(true).setUseAlpn(true).setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(config.get(GatewayConfig.TLS_CERT))
+              .setKeyPath(config.get(GatewayConfig.TLS_KEY)));
+    }
+    server = vertx.createHttpServer(o).requestHandler(router);
+    server.listen().onSuccess(s -> {
+      boundPort.set(s.actualPort());
+      LOG.info("HTTP{} listening on {}:{}", config.tls() ? "S (HTTP/2 and HTTP/1.1)" : "", config.get(GatewayConfig.HOST),
+          s.actualPort());
+      started.complete();
+    }).onFailure(started::fail);
+  }
+
+  @Override
+  public void stop(Promise<Void> stopped) {
+    server.close().onComplete(x -> stopped.complete());
+  }
+
+  static void json(io.vertx.ext.web.RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = HttpIngestVerticle.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + name);
+      }
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package io.stedi.lakehouse.gateway.ingest.mqtt;
+
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.stedi.lakehouse.gateway.ingest.IngestService;
+import io.stedi.lakehouse.gateway.ingest.ReadingBatch;
+import io.stedi.lakehouse.table.Zone;
+import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.messages.MqttPublishMessage;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One device's MQTT connection: validates and stores its publishes in order, acknowledges QoS 1 only after
+ * the write-ahead log fsync, and holds messages while the log pushes back (the device's in-flight window then
+ * fills and it waits). Runs on the connection's event loop only.
+ */
+final class DeviceConnection {
+  private static final Logger LOG = LoggerFactory.getLogger(DeviceConnection.class);
+  private static final int MAX_HELD = 1000;
+  private static final long RETRY_MS = 200;
+
+  private final io.vertx.core.Vertx vertx;
+  private final MqttEndpoint ep;
+  private final String serial;
+  private final boolean v5;
+  private final MqttSessions.State session;
+  private final IngestService ingest;
+  private final ArrayDeque<MqttPublishMessage> held = new ArrayDeque<>();
+  private final Set<Integer> inFlight = new HashSet<>();
+  private boolean blocked;
+  private boolean closed;
+
+  DeviceConnection(io.vertx.core.Vertx vertx, MqttEndpoint ep, String serial, boolean v5, MqttSessions.State session,
+      IngestService ingest) {
+    this.vertx = vertx;
+    this.ep = ep;
+    this.serial = serial;
+    this.v5 = v5;
+    this.session = session;
+    this.ingest = ingest;
+  }
+
+  void onPublish(MqttPublishMessage m) {
+    if (m.qosLevel() == MqttQoS.EXACTLY_ONCE) {
+      // Only QoS 0 and 1 are offered (MQTT 5 §3.3.1.2: a server may refuse QoS it does not support).
+      LOG.warn("mqtt: device {} sent QoS 2, which is not supported", serial);
+      if (v5) {
+        ep.disconnect(MqttDisconnectReasonCode.QOS_NOT_SUPPORTED, MqttProperties.NO_PROPERTIES);
+      } else {
+        ep.close();
+      }
+      return;
+    }
+    if (!MqttIngestVerticle.ownTopic(m.topicName(), serial)) {
+      MqttIngestVerticle.refuseForeignTopic(ep, serial, v5, m, ingest);
+      return;
+    }
+    boolean qos1 = m.qosLevel() == MqttQoS.AT_LEAST_ONCE;
+    if (qos1 && m.isDup() && (session.wasStored(m.messageId()) || inFlight.contains(m.messageId()))) {
+      // A redelivery of a message of this session that is stored (ack again) or still being stored (its
+      // completion acks it). The DUP flag alone is not enough: the packet id must match a stored one.
+      if (session.wasStored(m.messageId())) {
+        ep.publishAcknowledge(m.messageId());
+      }
+      return;
+    }
+    if (qos1 && !m.isDup()) {
+      session.forget(m.messageId());
+    }
+    if (blocked || !held.isEmpty()) {
+      if (held.size() >= MAX_HELD) {
+        LOG.warn("mqtt: device {} has {} messages held by back-pressure, disconnecting", serial, held.size());
+        if (v5) {
+          ep.disconnect(MqttDisconnectReasonCode.SERVER_BUSY, MqttProperties.NO_PROPERTIES);
+        } else {
+          ep.close();
+        }
+        return;
+      }
+      held.add(m);
+      return;
+    }
+    store(m);
+  }
+
+  private void store(MqttPublishMessage m) {
+    boolean qos1 = m.qosLevel() == MqttQoS.AT_LEAST_ONCE;
+    byte[] payload = m.payload().getBytes();
+    ReadingBatch batch = MqttIngestVerticle.parse(serial, payload);
+    if (!batch.ok()) {
+      long n = Math.max(1, batch.problems().size());
+      ingest.metrics().received("mqtt", n);
+      ingest.quarantine("mqtt", Zone.STEP_TRAINER.cliName(), "device " + serial, batch.firstRejection(),
+          new String(payload, StandardCharsets.UTF_8), n);
+      // Acknowledge, so the device does not resend a message that can never be valid (MQTT 5: 0x99).
+      if (qos1) {
+        if (v5) {
+          ep.publishAcknowledge(m.messageId(), MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID, MqttProperties.NO_PROPERTIES);
+        } else {
+          ep.publishAcknowledge(m.messageId());
+        }
+      }
+      return;
+    }
+    int n = batch.rows().size();
+    ingest.metrics().received("mqtt", n);
+    if (qos1) {
+      inFlight.add(m.messageId());
+    }
+    ingest.append(IngestService.landing(batch.rows(), "mqtt", ingest.newDeliveryKey("mqtt")))
+        .onSuccess(lsn -> {
+          ingest.metrics().acknowledged("mqtt", n);
+          if (qos1) {
+            inFlight.remove(m.messageId());
+            session.markStored(m.messageId());
+            if (!closed) {
+              ep.publishAcknowledge(m.messageId());
+            }
+          }
+          if (!blocked && !held.isEmpty()) {
+            store(held.poll()); // held messages go one at a time, in order
+          }
+        })
+        .onFailure(err -> {
+          if (qos1) {
+            inFlight.remove(m.messageId());
+          }
+          if (IngestService.isBackPressure(err)) {
+            // Hold it and everything after it, and try again shortly; nothing is acknowledged meanwhile.
+            blocked = true;
+            held.addFirst(m);
+            vertx.setTimer(RETRY_MS, t -> drain());
+          } else {
+            LOG.error("mqtt: storing a message of device {} failed, closing so it is redelivered: {}", serial,
+                err.toString());
+            ep.close();
+          }
+        });
+  }
+
+  private void drain() {
+    if (closed) {
+      return;
+    }
+    if (!ingest.ready()) {
+      vertx.setTimer(RETRY_MS, t -> drain());
+      return;
+    }
+    blocked = false;
+    if (!held.isEmpty()) {
+      store(held.poll());
+    }
+  }
+
+  void closed() {
+    closed = true;
+    held.clear();
+  }
+}

@@ -1,0 +1,147 @@
+package io.stedi.lakehouse.gateway.ingest.mqtt;
+
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.stedi.lakehouse.error.ErrorCode;
+import io.stedi.lakehouse.gateway.auth.CredentialStore;
+import io.stedi.lakehouse.gateway.config.GatewayConfig;
+import io.stedi.lakehouse.gateway.ingest.IngestService;
+import io.stedi.lakehouse.gateway.ingest.ReadingBatch;
+import io.stedi.lakehouse.parse.Rejection;
+import io.stedi.lakehouse.table.Zone;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Promise;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.MqttServer;
+import io.vertx.mqtt.MqttServerOptions;
+import io.vertx.mqtt.messages.MqttPublishMessage;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * MQTT 3.1.1 and 5 listener for Step Trainers. A device connects with its serial number and secret, publishes
+ * to {@code stedi/step-trainer/{serial}/readings}, and gets its QoS 1 PUBACK only once the readings are on disk.
+ */
+public final class MqttIngestVerticle extends AbstractVerticle {
+  private static final Logger LOG = LoggerFactory.getLogger(MqttIngestVerticle.class);
+  static final String TOPIC_PREFIX = "stedi/step-trainer/";
+  static final String TOPIC_SUFFIX = "/readings";
+  private static final int MQTT_5 = 5;
+
+  private final GatewayConfig config;
+  private final CredentialStore credentials;
+  private final IngestService ingest;
+  private final MqttSessions sessions = new MqttSessions();
+  private MqttServer server;
+  private final AtomicInteger boundPort = new AtomicInteger(-1);
+
+  public MqttIngestVerticle(GatewayConfig config, CredentialStore credentials, IngestService ingest) {
+    this.config = config;
+    this.credentials = credentials;
+    this.ingest = ingest;
+  }
+
+  /** The port the listener bound (after start). */
+  public int port() {
+    return boundPort.get();
+  }
+
+  @Override
+  public void start(Promise<Void> started) {
+    MqttServerOptions o = new MqttServerOptions()
+        .setHost(config.get(GatewayConfig.HOST))
+        .setPort(config.get(GatewayConfig.MQTT_PORT))
+        .setMaxMessageSize(config.get(GatewayConfig.MQTT_MAX_MESSAGE_BYTES))
+        .setTimeoutOnConnect(30);
+    if (config.tls()) {
+      o.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+          .setCertPath(config.get(GatewayConfig.TLS_CERT)).setKeyPath(config.get(GatewayConfig.TLS_KEY)));
+    }
+    server = MqttServer.create(vertx, o);
+    server.endpointHandler(this::onConnect)
+        .exceptionHandler(e -> LOG.debug("mqtt connection error: {}", e.toString()))
+        .listen()
+        .onSuccess(s -> {
+          boundPort.set(s.actualPort());
+          LOG.info("MQTT{} listening on {}:{}", config.tls() ? " over TLS" : "", config.get(GatewayConfig.HOST),
+              s.actualPort());
+          started.complete();
+        })
+        .onFailure(started::fail);
+  }
+
+  @Override
+  public void stop(Promise<Void> stopped) {
+    server.close().onComplete(x -> stopped.complete());
+  }
+
+  private void onConnect(MqttEndpoint ep) {
+    boolean v5 = ep.protocolVersion() == MQTT_5;
+    String user = ep.auth() == null ? null : ep.auth().getUsername();
+    String secret = ep.auth() == null ? null : ep.auth().getPassword();
+    if (!credentials.authenticateDevice(user, secret)) {
+      // MQTT 3.1.1 §3.2.2.3 return code 5 / MQTT 5 §3.2.2.2 reason 0x87: not authorized. The secret is never logged.
+      LOG.warn("mqtt connect refused: device {} (client {}) not authorized", user, ep.clientIdentifier());
+      ingest.metrics().rejected("mqtt", ErrorCode.UNAUTHENTICATED.code(), 1);
+      ep.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
+          : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
+      return;
+    }
+    int max = config.get(GatewayConfig.MQTT_MAX_CONNECTIONS_PER_DEVICE);
+    if (!sessions.acquire(user, max)) {
+      LOG.warn("mqtt connect refused: device {} already holds {} connections", user, max);
+      ingest.metrics().rejected("mqtt", "connection_limit", 1);
+      ep.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
+          : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+      return;
+    }
+    MqttSessions.State[] state = new MqttSessions.State[1];
+    boolean present = sessions.open(ep.clientIdentifier(), ep.isCleanSession(), state);
+    DeviceConnection conn = new DeviceConnection(vertx, ep, user, v5, state[0], ingest);
+    ep.publishAutoAck(false);
+    ep.autoKeepAlive(true);
+    ep.publishHandler(conn::onPublish);
+    ep.closeHandler(x -> {
+      sessions.release(user);
+      sessions.close(ep.clientIdentifier(), ep.isCleanSession());
+      ingest.metrics().connectedDevices().decrementAndGet();
+      conn.closed();
+    });
+    ingest.metrics().connectedDevices().incrementAndGet();
+    ep.accept(present);
+  }
+
+  /** Whether {@code topic} is the one device {@code serial} may publish to. */
+  static boolean ownTopic(String topic, String serial) {
+    return topic.equals(TOPIC_PREFIX + serial + TOPIC_SUFFIX);
+  }
+
+  /** Quarantines a foreign-topic publish and refuses it (MQTT 5: PUBACK 0x87; 3.1.1: disconnect). */
+  static void refuseForeignTopic(MqttEndpoint ep, String serial, boolean v5, MqttPublishMessage m, IngestService ingest) {
+    String msg = "device " + serial + " may publish only to " + TOPIC_PREFIX + serial + TOPIC_SUFFIX + ", not "
+        + m.topicName();
+    ingest.quarantine("mqtt", Zone.STEP_TRAINER.cliName(), "device " + serial + " topic " + m.topicName(),
+        new Rejection(ErrorCode.FORBIDDEN, null, msg), m.payload().toString(StandardCharsets.UTF_8), 1);
+    LOG.warn("mqtt: {}", msg);
+    if (v5 && m.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
+      ep.publishAcknowledge(m.messageId(), MqttPubAckReasonCode.NOT_AUTHORIZED, MqttProperties.NO_PROPERTIES);
+    } else if (v5) {
+      ep.disconnect(MqttDisconnectReasonCode.NOT_AUTHORIZED, MqttProperties.NO_PROPERTIES);
+    } else {
+      ep.close();
+    }
+  }
+
+  /** Parses a payload of one reading or an array of readings of this device. */
+  static ReadingBatch parse(String serial, byte[] payload) {
+    return ReadingBatch.parse(Zone.STEP_TRAINER, payload, true, true, 10_000, row -> serial.equals(row.get("serialNumber"))
+        ? null : new Rejection(ErrorCode.FORBIDDEN, "serialNumber",
+            "reading serialNumber " + row.get("serialNumber") + " is not this device's (" + serial + ")"));
+  }
+}

@@ -1,0 +1,56 @@
+package io.stedi.lakehouse.gateway.ops;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.stedi.lakehouse.commit.CommitCoordinator;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The gateway's metrics in Prometheus format. Tags: protocol (mqtt, https, bridge) and reason (error code). */
+public final class GatewayMetrics {
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final AtomicInteger connectedDevices = new AtomicInteger();
+
+  public GatewayMetrics(CommitCoordinator coordinator) {
+    Gauge.builder("stedi_wal_bytes", coordinator, CommitCoordinator::walBytes)
+        .description("Bytes in the write-ahead log").register(registry);
+    Gauge.builder("stedi_wal_max_bytes", coordinator, CommitCoordinator::walMaxBytes)
+        .description("Write-ahead log budget (wal.max-bytes)").register(registry);
+    Gauge.builder("stedi_freshness_lag_seconds", coordinator, c -> c.freshnessLagMillis() / 1000.0)
+        .description("Age of the oldest acknowledged reading not yet committed to its table").register(registry);
+    Gauge.builder("stedi_last_commit_duration_seconds", coordinator, c -> c.stats().lastCommitMillis() / 1000.0)
+        .description("Duration of the most recent Iceberg commit").register(registry);
+    Gauge.builder("stedi_commits", coordinator, c -> c.stats().commits())
+        .description("Iceberg commits made by this gateway").register(registry);
+    Gauge.builder("stedi_commit_cycle_failures", coordinator, c -> c.stats().failedCycles())
+        .description("Commit cycles that failed and were retried").register(registry);
+    Gauge.builder("stedi_mqtt_connected_devices", connectedDevices, AtomicInteger::get)
+        .description("Devices connected over MQTT").register(registry);
+  }
+
+  /** Readings (or records) that arrived. */
+  public void received(String protocol, long n) {
+    Counter.builder("stedi_readings_received").tag("protocol", protocol).register(registry).increment(n);
+  }
+
+  /** Readings acknowledged after they were durable. */
+  public void acknowledged(String protocol, long n) {
+    Counter.builder("stedi_readings_acknowledged").tag("protocol", protocol).register(registry).increment(n);
+  }
+
+  /** Readings or requests rejected, by reason code. */
+  public void rejected(String protocol, String reason, long n) {
+    Counter.builder("stedi_readings_rejected").tag("protocol", protocol).tag("reason", reason).register(registry)
+        .increment(n);
+  }
+
+  public AtomicInteger connectedDevices() {
+    return connectedDevices;
+  }
+
+  /** The Prometheus exposition text. */
+  public String scrape() {
+    return registry.scrape();
+  }
+}
