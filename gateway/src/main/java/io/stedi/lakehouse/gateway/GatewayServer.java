@@ -7,6 +7,7 @@ import io.stedi.lakehouse.gateway.auth.CredentialStore;
 import io.stedi.lakehouse.gateway.config.GatewayConfig;
 import io.stedi.lakehouse.gateway.ingest.IdempotencyStore;
 import io.stedi.lakehouse.gateway.ingest.IngestService;
+import io.stedi.lakehouse.gateway.ingest.bridge.MqttBridgeVerticle;
 import io.stedi.lakehouse.gateway.ingest.http.HttpIngestVerticle;
 import io.stedi.lakehouse.gateway.ingest.mqtt.MqttIngestVerticle;
 import io.stedi.lakehouse.gateway.ops.GatewayMetrics;
@@ -58,7 +59,9 @@ public final class GatewayServer implements AutoCloseable {
     HttpIngestVerticle http = new HttpIngestVerticle(config, credentials, ingest);
     Future<String> m = config.get(GatewayConfig.MQTT_PORT) < 0 ? Future.succeededFuture("off") : vertx.deployVerticle(mqtt);
     Future<String> h = vertx.deployVerticle(http);
-    Future.all(m, h).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    Future<String> b = config.get(GatewayConfig.BRIDGE_URL).isBlank() ? Future.succeededFuture("off")
+        : vertx.deployVerticle(new MqttBridgeVerticle(config, ingest));
+    Future.all(m, h, b).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     // devices add / revoke take effect without a restart
     long timer = vertx.setPeriodic(1000, t -> vertx.executeBlocking(() -> {
       credentials.reloadIfChanged();

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class GatewayMetrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicInteger connectedDevices = new AtomicInteger();
+  private final AtomicInteger bridgeSubscribed = new AtomicInteger();
 
   public GatewayMetrics(CommitCoordinator coordinator) {
     Gauge.builder("stedi_wal_bytes", coordinator, CommitCoordinator::walBytes)
@@ -27,6 +28,13 @@ public final class GatewayMetrics {
         .description("Commit cycles that failed and were retried").register(registry);
     Gauge.builder("stedi_mqtt_connected_devices", connectedDevices, AtomicInteger::get)
         .description("Devices connected over MQTT").register(registry);
+    Gauge.builder("stedi_bridge_subscribed", bridgeSubscribed, AtomicInteger::get)
+        .description("1 while bridge mode holds its subscription at the external broker").register(registry);
+  }
+
+  /** Bridge mode's subscription state (1 subscribed, 0 not). */
+  public AtomicInteger bridgeSubscribed() {
+    return bridgeSubscribed;
   }
 
   /** Readings (or records) that arrived. */
