@@ -86,7 +86,7 @@ public final class IngestService {
 
   /** Whether the gateway can take writes: the last commit cycle worked and the log has room. */
   public boolean ready() {
-    return coordinator.healthy() && coordinator.walHasRoom(64 * 1024);
+    return coordinator.healthy() && coordinator.walHasRoom(Math.min(64 * 1024, coordinator.walMaxBytes() / 16));
   }
 
   /** Whether an append failure is back-pressure (retry later) rather than a bug. */

@@ -53,7 +53,8 @@ public final class HttpIngestVerticle extends AbstractVerticle {
       boolean ready = ingest.ready();
       json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "UP" : "DOWN")
           .put("checks", new JsonObject()
-              .put("wal", ingest.coordinator().walHasRoom(64 * 1024) ? "UP" : "FULL")
+              .put("wal", ingest.coordinator().walHasRoom(Math.min(64 * 1024, ingest.coordinator().walMaxBytes() / 16))
+                  ? "UP" : "FULL")
               .put("catalog", ingest.coordinator().healthy() ? "UP" : "DOWN")));
     });
     router.get("/metrics").handler(ctx -> ctx.response()

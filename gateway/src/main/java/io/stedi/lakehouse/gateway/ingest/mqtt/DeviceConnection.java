@@ -71,8 +71,16 @@ final class DeviceConnection {
       }
       return;
     }
+    if (qos1 && m.isDup() && held.stream().anyMatch(h -> h.messageId() == m.messageId())) {
+      return; // a redelivery of a message we hold: the held one will be stored and acknowledged
+    }
     if (qos1 && !m.isDup()) {
       session.forget(m.messageId());
+    }
+    if (!blocked && held.isEmpty() && !ingest.ready()) {
+      // The log is full or the catalog is down: hold messages (unacknowledged) until it recovers.
+      blocked = true;
+      vertx.setTimer(RETRY_MS, t -> drain());
     }
     if (blocked || !held.isEmpty()) {
       if (held.size() >= MAX_HELD) {

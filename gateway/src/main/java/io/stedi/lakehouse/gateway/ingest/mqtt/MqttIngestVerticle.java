@@ -114,7 +114,15 @@ public final class MqttIngestVerticle extends AbstractVerticle {
       conn.closed();
     });
     ingest.metrics().connectedDevices().incrementAndGet();
-    ep.accept(present);
+    int maxKeepAlive = config.get(GatewayConfig.MQTT_MAX_KEEP_ALIVE);
+    if (v5 && (ep.keepAliveTimeSeconds() == 0 || ep.keepAliveTimeSeconds() > maxKeepAlive)) {
+      // MQTT 5 §3.2.2.3.14 Server Keep Alive: the client must use the server's value.
+      MqttProperties props = new MqttProperties();
+      props.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.SERVER_KEEP_ALIVE.value(), maxKeepAlive));
+      ep.accept(present, props);
+    } else {
+      ep.accept(present);
+    }
   }
 
   /** Whether {@code topic} is the one device {@code serial} may publish to. */
