@@ -1,0 +1,44 @@
+package io.stedi.lakehouse.curation.jobs;
+
+import io.stedi.lakehouse.curation.config.CurationConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/** The curation jobs, in the order they run; each writes one table from its own SQL file. */
+public enum CurationJob {
+  CUSTOMER_TRUSTED("customer_trusted"),
+  ACCELEROMETER_TRUSTED("accelerometer_trusted"),
+  CUSTOMERS_CURATED("customers_curated"),
+  STEP_TRAINER_TRUSTED("step_trainer_trusted"),
+  MACHINE_LEARNING_CURATED("machine_learning_curated");
+
+  private final String table;
+
+  CurationJob(String table) {
+    this.table = table;
+  }
+
+  /** The table name inside namespace {@code stedi}. */
+  public String table() {
+    return table;
+  }
+
+  /** The statement of {@code sql/<table>.sql} with the run's options filled in. */
+  public String statement(CurationConfig config) {
+    String path = "/sql/" + table + ".sql";
+    try (InputStream in = CurationJob.class.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("missing " + path);
+      }
+      String sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return sql.replace("${consent_window}",
+              Boolean.toString(config.get(CurationConfig.CONSENT) == CurationConfig.Consent.WINDOW))
+          .replace("${ml_join}", config.get(CurationConfig.ML_JOIN).name().toLowerCase(Locale.ROOT));
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + path, e);
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package io.stedi.lakehouse.curation.jobs;
+
+import io.stedi.lakehouse.config.LakehouseConfig;
+import io.stedi.lakehouse.curation.config.CurationConfig;
+import io.stedi.lakehouse.table.LandingTables;
+import io.stedi.lakehouse.table.Zone;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.spark.SparkCatalog;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the curation jobs in order on a given session, each replacing its table atomically (an Iceberg
+ * {@code CREATE OR REPLACE TABLE ... AS SELECT} is one commit), then checks data quality and records the run
+ * in {@code stedi.curation_runs}. When no landing table has a new snapshot since the last complete run with
+ * the same options, nothing is recomputed.
+ */
+public final class CurationRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(CurationRunner.class);
+
+  private final SparkSession spark;
+  private final CurationConfig config;
+
+  public CurationRunner(SparkSession spark, CurationConfig config) {
+    this.spark = spark;
+    this.config = config;
+  }
+
+  /** One run. Never throws for a failed job: the failure is recorded and returned with status failed. */
+  public RunReport run() {
+    String runId = UUID.randomUUID().toString();
+    Instant start = Instant.now();
+    RunHistory history = new RunHistory(spark);
+    Map<String, Long> sources = new LinkedHashMap<>();
+    Map<String, Long> written = new LinkedHashMap<>();
+    Map<String, Long> dropped = new LinkedHashMap<>();
+    List<RunReport.QualityResult> quality = List.of();
+    String status = "ok";
+    String error = null;
+    try {
+      sources = landingSnapshots();
+      if (history.unchangedSince(sources, config.optionsText())) {
+        LOG.info("curation run {}: no landing table changed since the last run, nothing to do", runId);
+        status = "no_change";
+      } else {
+        CustomerKey.register(spark, config);
+        DropCounter counter = new DropCounter(spark, config);
+        for (CurationJob job : CurationJob.values()) {
+          long t0 = System.nanoTime();
+          spark.sql(job.statement(config));
+          written.put(job.table(), count(job.table()));
+          LOG.info("curation run {}: {} rebuilt with {} rows in {} ms", runId, job.table(), written.get(job.table()),
+              (System.nanoTime() - t0) / 1_000_000);
+        }
+        dropped = counter.count(written);
+        quality = new QualityChecks(spark).run();
+      }
+    } catch (RuntimeException e) {
+      status = "failed";
+      error = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse(e.toString());
+      LOG.error("curation run {} failed: {}", runId, error, e);
+    }
+    RunReport report = new RunReport(runId, start, Instant.now(), config.optionsText(), status, sources, written, dropped,
+        quality, error);
+    history.record(report);
+    return report;
+  }
+
+  private long count(String table) {
+    return spark.sql("SELECT count(*) FROM stedi." + table).first().getLong(0);
+  }
+
+  /** Current snapshot id of each landing table (creating missing ones empty), -1 when a table has none. */
+  private Map<String, Long> landingSnapshots() {
+    Catalog catalog = icebergCatalog(spark, config.lakehouse());
+    Map<Zone, Table> tables = LandingTables.ensureAll(catalog, config.lakehouse().get(LakehouseConfig.TARGET_FILE_BYTES),
+        config.lakehouse().get(LakehouseConfig.COMMIT_RETRIES));
+    Map<String, Long> m = new LinkedHashMap<>();
+    for (Map.Entry<Zone, Table> e : tables.entrySet()) {
+      e.getValue().refresh();
+      Snapshot s = e.getValue().currentSnapshot();
+      m.put(e.getKey().landingTable(), s == null ? -1L : s.snapshotId());
+    }
+    return m;
+  }
+
+  /** The Iceberg catalog behind the session's default catalog. */
+  static Catalog icebergCatalog(SparkSession spark, LakehouseConfig config) {
+    return ((SparkCatalog) spark.sessionState().catalogManager().catalog(config.get(LakehouseConfig.CATALOG_NAME)))
+        .icebergCatalog();
+  }
+}

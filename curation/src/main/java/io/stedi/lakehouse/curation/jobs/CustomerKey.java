@@ -1,0 +1,81 @@
+package io.stedi.lakehouse.curation.jobs;
+
+import io.stedi.lakehouse.curation.config.CurationConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * The pseudonymous customer key of machine_learning_curated: hex(HMAC-SHA256(secret, email)). The same
+ * customer always gets the same key, nobody without the secret can link it back to the email, and the secret
+ * is configuration, never table data.
+ */
+public final class CustomerKey {
+  /** The SQL function name the ML job calls. */
+  public static final String FUNCTION = "stedi_customer_key";
+
+  private CustomerKey() {}
+
+  /** The secret: curation.customer-key-secret, or a random one created once under stedi.home. */
+  static String secret(CurationConfig config) {
+    String configured = config.get(CurationConfig.CUSTOMER_KEY_SECRET);
+    if (!configured.isEmpty()) {
+      return configured;
+    }
+    Path file = config.lakehouse().home().resolve("curation").resolve("customer-key.secret");
+    try {
+      if (!Files.exists(file)) {
+        Files.createDirectories(file.getParent());
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        Path tmp = file.resolveSibling("customer-key.secret.tmp");
+        Files.writeString(tmp, Base64.getEncoder().encodeToString(b));
+        try {
+          Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException notPosix) {
+          // the file system has no POSIX permissions; the folder's protection applies
+        }
+        try {
+          Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+          Files.deleteIfExists(tmp); // another run created it first: use theirs
+        }
+      }
+      return Files.readString(file).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read or create the customer key secret " + file, e);
+    }
+  }
+
+  /** hex(HMAC-SHA256(secret, email)), or null for a null email. */
+  public static String of(String secret, String email) {
+    if (email == null) {
+      return null;
+    }
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      return HexFormat.of().formatHex(mac.doFinal(email.getBytes(StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is not available", e);
+    }
+  }
+
+  /** Registers {@value #FUNCTION}(email) on the session. */
+  public static void register(SparkSession spark, CurationConfig config) {
+    String secret = secret(config);
+    spark.udf().register(FUNCTION, (UDF1<String, String>) email -> of(secret, email), DataTypes.StringType);
+  }
+}
