@@ -1,0 +1,226 @@
+package io.stedi.lakehouse.curation.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stedi.lakehouse.config.LakehouseConfig;
+import io.stedi.lakehouse.curation.SparkTestBase;
+import io.stedi.lakehouse.curation.config.CurationConfig;
+import io.stedi.lakehouse.table.LandingTables;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every rule of the trusted and curated zones, on small hand-made data whose expected rows are written out.
+ *
+ * <p>Customers: alice (serial S-A, consent 1000), bob (S-B, never consented), carol (S-C, consented, no phone
+ * readings), dave (S-D, consented, then withdrew in a newer record), erin (S-A too: the fulfilment defect,
+ * consent 3000), frank (S-F, consent 1000). zed has readings but no customer record.
+ */
+class CurationSemanticsTest extends SparkTestBase {
+  private static final String SECRET = "test-secret-of-at-least-16";
+
+  @BeforeEach
+  void landing() {
+    LandingTables.ensureAll(CurationRunner.icebergCatalog(spark, config), 128L << 20, 5);
+    for (String t : List.of("customer_landing", "accelerometer_landing", "step_trainer_landing")) {
+      spark.sql("DELETE FROM stedi." + t);
+    }
+    spark.sql("DROP TABLE IF EXISTS stedi.curation_runs");
+    customer("alice@x.com", "S-A", 100, 1000L);
+    customer("bob@x.com", "S-B", 100, null);
+    customer("carol@x.com", "S-C", 100, 1000L);
+    customer("dave@x.com", "S-D", 100, 1000L);
+    customer("dave@x.com", "S-D", 200, null); // newer record: consent withdrawn
+    customer("erin@x.com", "S-A", 100, 3000L);
+    customer("frank@x.com", "S-F", 100, 1000L);
+    accel("alice@x.com", 500, 1);
+    accel("alice@x.com", 2000, 1);
+    accel("alice@x.com", 2000, 1); // exact duplicate delivery
+    accel("alice@x.com", 2000, 2); // same time, other x: a distinct reading
+    accel("alice@x.com", 4000, 1);
+    accel("bob@x.com", 2000, 1);
+    accel("dave@x.com", 2000, 1);
+    accel("erin@x.com", 4000, 9); // collides with alice at 4000
+    accel("erin@x.com", 2500, 1);
+    accel("frank@x.com", 2000, 7); // collides with alice's step reading at 2000
+    accel("zed@x.com", 2000, 1);
+    step("S-A", 500);
+    step("S-A", 2000);
+    step("S-A", 2000); // exact duplicate
+    step("S-A", 2500);
+    step("S-A", 4000);
+    step("S-B", 2000);
+    step("S-C", 2000);
+    step("S-D", 2000);
+    step("S-F", 9000);
+    flushInserts();
+  }
+
+  private static final java.util.Map<String, List<String>> PENDING = new java.util.LinkedHashMap<>();
+
+  /** One INSERT (one Iceberg commit) per table instead of one per row: much faster. */
+  private static void flushInserts() {
+    PENDING.forEach((table, rows) -> spark.sql("INSERT INTO stedi." + table + " VALUES " + String.join(", ", rows)));
+    PENDING.clear();
+  }
+
+  private static void add(String table, String values) {
+    PENDING.computeIfAbsent(table, t -> new java.util.ArrayList<>()).add("(" + values + ", current_timestamp(), 'load', 'k"
+        + (seq++) + "')");
+  }
+
+  private static int seq;
+
+  private static void customer(String email, String serial, long lastUpdate, Long consent) {
+    add("customer_landing", "'" + email.substring(0, email.indexOf('@')) + "', '" + email + "', '555', '1990-01-01', '"
+        + serial + "', 50L, " + lastUpdate + "L, " + (consent == null ? "CAST(NULL AS BIGINT)" : consent + "L")
+        + ", CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)");
+  }
+
+  private static void accel(String user, long t, double x) {
+    add("accelerometer_landing", "'" + user + "', " + t + "L, " + x + "D, 0.5D, -0.5D");
+  }
+
+  private static void step(String serial, long t) {
+    add("step_trainer_landing", t + "L, '" + serial + "', 42");
+  }
+
+  private static RunReport curate(String consent, String mlJoin) {
+    CurationConfig c = CurationConfig.embedded(config.home(), Map.of("curation.consent", consent, "curation.ml-join", mlJoin,
+        "curation.customer-key-secret", SECRET));
+    RunReport r = new CurationRunner(spark, c).run();
+    assertThat(r.status()).as("run error: %s", r.error()).isEqualTo("ok");
+    return r;
+  }
+
+  private static String key(String email) {
+    return CustomerKey.of(SECRET, email);
+  }
+
+  @Test
+  void customerTrustedTakesTheLatestVersionWithConsent() {
+    curate("flag", "owner");
+    assertThat(sql("SELECT email, serialNumber, shareWithResearchAsOfDate FROM stedi.customer_trusted"))
+        .containsExactlyInAnyOrder(row("alice@x.com", "S-A", 1000L), row("carol@x.com", "S-C", 1000L),
+            row("erin@x.com", "S-A", 3000L), row("frank@x.com", "S-F", 1000L));
+  }
+
+  @Test
+  void flagModeKeepsEveryDistinctReadingOfConsentingCustomers() {
+    RunReport r = curate("flag", "owner");
+    assertThat(sql("SELECT user, timestamp, x FROM stedi.accelerometer_trusted")).containsExactlyInAnyOrder(
+        row("alice@x.com", 500L, 1.0), row("alice@x.com", 2000L, 1.0), row("alice@x.com", 2000L, 2.0),
+        row("alice@x.com", 4000L, 1.0), row("erin@x.com", 4000L, 9.0), row("erin@x.com", 2500L, 1.0),
+        row("frank@x.com", 2000L, 7.0));
+    assertThat(sql("SELECT email FROM stedi.customers_curated"))
+        .containsExactlyInAnyOrder(row("alice@x.com"), row("erin@x.com"), row("frank@x.com"));
+    assertThat(sql("SELECT serialNumber, sensorReadingTime FROM stedi.step_trainer_trusted")).containsExactlyInAnyOrder(
+        row("S-A", 500L), row("S-A", 2000L), row("S-A", 2500L), row("S-A", 4000L), row("S-F", 9000L));
+    assertThat(r.rowsDropped()).containsEntry("customer_trusted.no_consent", 2L)
+        .containsEntry("accelerometer_trusted.unknown_customer", 3L)
+        .containsEntry("accelerometer_trusted.before_consent", 0L)
+        .containsEntry("customers_curated.no_matching_reading", 1L)
+        .containsEntry("step_trainer_trusted.unknown_customer", 3L)
+        .containsEntry("machine_learning_curated.no_matching_reading", 1L);
+  }
+
+  @Test
+  void ownerJoinPairsOnlyTheSameCustomersReadings() {
+    curate("flag", "owner");
+    assertThat(sql("SELECT serialNumber, sensorReadingTime, x, customerKey FROM stedi.machine_learning_curated"))
+        .containsExactlyInAnyOrder(
+            row("S-A", 500L, 1.0, key("alice@x.com")),
+            row("S-A", 2000L, 1.0, key("alice@x.com")),
+            row("S-A", 2000L, 2.0, key("alice@x.com")),
+            row("S-A", 2500L, 1.0, key("erin@x.com")),
+            row("S-A", 4000L, 1.0, key("alice@x.com")),
+            row("S-A", 4000L, 9.0, key("erin@x.com")));
+  }
+
+  @Test
+  void timestampJoinReproducesTheOldGlueCollision() {
+    curate("flag", "timestamp");
+    assertThat(sql("SELECT serialNumber, sensorReadingTime, x, customerKey FROM stedi.machine_learning_curated"))
+        .hasSize(7).contains(row("S-A", 2000L, 7.0, key("frank@x.com"))); // frank's phone on alice's Step Trainer
+  }
+
+  @Test
+  void windowModeDropsReadingsBeforeConsent() {
+    RunReport r = curate("window", "owner");
+    assertThat(sql("SELECT user, timestamp, x FROM stedi.accelerometer_trusted")).containsExactlyInAnyOrder(
+        row("alice@x.com", 2000L, 1.0), row("alice@x.com", 2000L, 2.0), row("alice@x.com", 4000L, 1.0),
+        row("erin@x.com", 4000L, 9.0), row("frank@x.com", 2000L, 7.0));
+    assertThat(sql("SELECT serialNumber, sensorReadingTime FROM stedi.step_trainer_trusted")).containsExactlyInAnyOrder(
+        row("S-A", 2000L), row("S-A", 2500L), row("S-A", 4000L), row("S-F", 9000L));
+    assertThat(sql("SELECT sensorReadingTime, x, customerKey FROM stedi.machine_learning_curated"))
+        .containsExactlyInAnyOrder(row(2000L, 1.0, key("alice@x.com")), row(2000L, 2.0, key("alice@x.com")),
+            row(4000L, 1.0, key("alice@x.com")), row(4000L, 9.0, key("erin@x.com")));
+    assertThat(r.rowsDropped()).containsEntry("accelerometer_trusted.before_consent", 2L)
+        .containsEntry("step_trainer_trusted.before_consent", 1L);
+  }
+
+  @Test
+  void withdrawalRemovesTheCustomerEverywhereAtTheNextRun() {
+    curate("flag", "owner");
+    customer("frank@x.com", "S-F", 300, null);
+    flushInserts();
+    curate("flag", "owner");
+    for (String t : List.of("customer_trusted", "customers_curated")) {
+      assertThat(sql("SELECT count(*) FROM stedi." + t + " WHERE email = 'frank@x.com'")).containsExactly(row(0L));
+    }
+    assertThat(sql("SELECT count(*) FROM stedi.accelerometer_trusted WHERE user = 'frank@x.com'")).containsExactly(row(0L));
+    assertThat(sql("SELECT count(*) FROM stedi.step_trainer_trusted WHERE serialNumber = 'S-F'")).containsExactly(row(0L));
+    assertThat(sql("SELECT count(*) FROM stedi.machine_learning_curated WHERE customerKey = ?", key("frank@x.com")))
+        .containsExactly(row(0L));
+  }
+
+  @Test
+  void machineLearningTableHoldsNoPii() {
+    curate("flag", "owner");
+    List<String> columns = List.of(spark.table("stedi.machine_learning_curated").columns());
+    assertThat(columns).containsExactly("sensorReadingTime", "serialNumber", "distanceFromObject", "x", "y", "z",
+        "customerKey");
+    for (Row r : sql("SELECT * FROM stedi.machine_learning_curated")) {
+      assertThat(r.toString()).doesNotContain("@x.com").doesNotContain("555").doesNotContain("1990-01-01");
+    }
+  }
+
+  @Test
+  void aRunWithNoNewDataChangesNothingAndIsRecorded() {
+    curate("flag", "owner");
+    long snapshot = sql("SELECT snapshot_id FROM stedi.machine_learning_curated.snapshots").size();
+    RunReport again = new CurationRunner(spark, CurationConfig.embedded(config.home(),
+        Map.of("curation.customer-key-secret", SECRET))).run();
+    assertThat(again.status()).isEqualTo("no_change");
+    assertThat(sql("SELECT snapshot_id FROM stedi.machine_learning_curated.snapshots")).hasSize((int) snapshot);
+    assertThat(sql("SELECT status FROM stedi.curation_runs ORDER BY started_at"))
+        .containsExactly(row("ok"), row("no_change"));
+    assertThat(sql("SELECT source_snapshots['customer_landing'] > 0 FROM stedi.curation_runs WHERE status = 'ok'"))
+        .containsExactly(row(true));
+  }
+
+  @Test
+  void qualityChecksReportTheSharedSerialAsAWarning() {
+    RunReport r = curate("flag", "owner");
+    assertThat(r.quality()).filteredOn(RunReport.QualityResult::failed).singleElement().satisfies(q -> {
+      assertThat(q.table()).isEqualTo("customer_trusted");
+      assertThat(q.level()).isEqualTo("Warning");
+      assertThat(q.check()).contains("serialNumber");
+    });
+    assertThat(r.qualityErrors()).isFalse();
+    assertThat(sql("SELECT q.status FROM stedi.curation_runs LATERAL VIEW explode(quality) t AS q"
+        + " WHERE q.level = 'Warning' AND q.status <> 'Success'")).hasSize(1);
+  }
+
+  @Test
+  void optionsAreValidated() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CurationConfig.embedded(config.home(),
+        Map.of("curation.ml-join", "fuzzy"))).hasMessageContaining("curation.ml-join");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CurationConfig.embedded(config.home(),
+        Map.of("curation.customer-key-secret", "short"))).hasMessageStartingWith("curation.customer-key-secret");
+    assertThat(LakehouseConfig.KEYS).isNotEmpty();
+  }
+}
