@@ -40,7 +40,11 @@ public final class CurationConfig {
   public static final ConfigKey<Boolean> STRICT_QUALITY = ConfigKey.bool("curation.strict-quality", "false",
       "Exit non-zero when an error-level data-quality check fails.");
 
-  public static final List<ConfigKey<?>> KEYS = List.of(ML_JOIN, CONSENT, CUSTOMER_KEY_SECRET, MASTER, STRICT_QUALITY);
+  public static final ConfigKey<Boolean> INCREMENTAL = ConfigKey.bool("curation.incremental", "true",
+      "Process only appended readings when customers did not change since the last run (false: always rebuild).");
+
+  public static final List<ConfigKey<?>> KEYS = List.of(ML_JOIN, CONSENT, CUSTOMER_KEY_SECRET, MASTER, STRICT_QUALITY,
+      INCREMENTAL);
 
   private final Map<ConfigKey<?>, Object> values;
   private final LakehouseConfig lakehouse;

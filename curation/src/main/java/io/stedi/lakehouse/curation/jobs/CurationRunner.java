@@ -47,9 +47,20 @@ public final class CurationRunner {
     String error = null;
     try {
       sources = landingSnapshots();
-      if (history.unchangedSince(sources, config.optionsText())) {
+      Map<String, Long> previous = history.lastComplete(config.optionsText());
+      IncrementalRun incremental = new IncrementalRun(spark, config);
+      if (sources.equals(previous)) {
         LOG.info("curation run {}: no landing table changed since the last run, nothing to do", runId);
         status = "no_change";
+      } else if (config.get(CurationConfig.INCREMENTAL) && incremental.possible(previous, sources)) {
+        LOG.info("curation run {}: only readings were appended since the last run: incremental", runId);
+        CustomerKey.register(spark, config);
+        dropped = incremental.run(previous, sources);
+        for (CurationJob job : CurationJob.values()) {
+          written.put(job.table(), count(job.table()));
+        }
+        status = "incremental";
+        quality = new QualityChecks(spark).run();
       } else {
         CustomerKey.register(spark, config);
         DropCounter counter = new DropCounter(spark, config);

@@ -37,23 +37,22 @@ final class RunHistory {
         + " TBLPROPERTIES ('format-version' = '2')");
   }
 
-  /** Whether the last complete run read exactly these snapshots with these options, and its outputs exist. */
-  boolean unchangedSince(Map<String, Long> sources, String options) {
+  /**
+   * The landing snapshots the last complete run read, if it had these options and its outputs still exist;
+   * null otherwise (then the next run must be a full one).
+   */
+  Map<String, Long> lastComplete(String options) {
     List<Row> last = spark.sql("SELECT source_snapshots, options FROM " + TABLE
-        + " WHERE status IN ('ok', 'no_change') ORDER BY started_at DESC LIMIT 1").collectAsList();
+        + " WHERE status IN ('ok', 'no_change', 'incremental') ORDER BY started_at DESC LIMIT 1").collectAsList();
     if (last.isEmpty() || !options.equals(last.get(0).getString(1))) {
-      return false;
-    }
-    Map<String, Long> previous = new java.util.HashMap<>(JavaConverters.mapAsJavaMap(last.get(0).<String, Long>getMap(0)));
-    if (!previous.equals(sources)) {
-      return false;
+      return null;
     }
     for (CurationJob job : CurationJob.values()) {
       if (!spark.catalog().tableExists("stedi." + job.table())) {
-        return false;
+        return null;
       }
     }
-    return true;
+    return new java.util.LinkedHashMap<>(JavaConverters.mapAsJavaMap(last.get(0).<String, Long>getMap(0)));
   }
 
   void record(RunReport r) {

@@ -19,7 +19,8 @@ class CurationConfigTest {
     assertThat(c.get(CurationConfig.CUSTOMER_KEY_SECRET)).isEmpty();
     assertThat(c.get(CurationConfig.MASTER)).isEqualTo("local[*]");
     assertThat(c.get(CurationConfig.STRICT_QUALITY)).isFalse();
-    assertThat(CurationConfig.KEYS).hasSize(5);
+    assertThat(c.get(CurationConfig.INCREMENTAL)).isTrue();
+    assertThat(CurationConfig.KEYS).hasSize(6);
     assertThat(c.optionsText()).isEqualTo("ml-join=owner,consent=flag");
   }
 

@@ -89,10 +89,16 @@ class CurationSemanticsTest extends SparkTestBase {
   }
 
   private static RunReport curate(String consent, String mlJoin) {
-    CurationConfig c = CurationConfig.embedded(config.home(), Map.of("curation.consent", consent, "curation.ml-join", mlJoin,
-        "curation.customer-key-secret", SECRET));
-    RunReport r = new CurationRunner(spark, c).run();
+    RunReport r = curate(consent, mlJoin, "true");
     assertThat(r.status()).as("run error: %s", r.error()).isEqualTo("ok");
+    return r;
+  }
+
+  private static RunReport curate(String consent, String mlJoin, String incremental) {
+    CurationConfig c = CurationConfig.embedded(config.home(), Map.of("curation.consent", consent, "curation.ml-join", mlJoin,
+        "curation.customer-key-secret", SECRET, "curation.incremental", incremental));
+    RunReport r = new CurationRunner(spark, c).run();
+    assertThat(r.error()).isNull();
     return r;
   }
 
@@ -175,6 +181,39 @@ class CurationSemanticsTest extends SparkTestBase {
     assertThat(sql("SELECT count(*) FROM stedi.step_trainer_trusted WHERE serialNumber = 'S-F'")).containsExactly(row(0L));
     assertThat(sql("SELECT count(*) FROM stedi.machine_learning_curated WHERE customerKey = ?", key("frank@x.com")))
         .containsExactly(row(0L));
+  }
+
+  @Test
+  void incrementalRunOnNewReadingsEqualsAFullRebuild() {
+    for (String mode : List.of("flag", "window")) {
+      curate(mode, "owner");
+      accel("alice@x.com", 6000, 3);
+      accel("alice@x.com", 2000, 1); // an exact duplicate of a reading already curated
+      accel("carol@x.com", 6000, 5); // carol's first reading: she becomes curated, her old step reading too
+      accel("erin@x.com", 2600, 1);  // before erin's consent
+      step("S-A", 6000);
+      step("S-A", 2600);
+      flushInserts();
+      RunReport inc = curate(mode, "owner", "true");
+      assertThat(inc.status()).isEqualTo("incremental");
+      java.util.Map<String, List<Row>> incremental = tables();
+      spark.sql("DROP TABLE stedi.curation_runs"); // forget the history: the next run rebuilds everything
+      RunReport full = curate(mode, "owner", "false");
+      assertThat(full.status()).isEqualTo("ok");
+      assertThat(incremental).as(mode).isEqualTo(tables());
+      assertThat(sql("SELECT email FROM stedi.customers_curated WHERE email = 'carol@x.com'")).hasSize(1);
+      landing();
+    }
+  }
+
+  private static java.util.Map<String, List<Row>> tables() {
+    java.util.Map<String, List<Row>> m = new java.util.TreeMap<>();
+    for (CurationJob job : CurationJob.values()) {
+      List<Row> rows = new java.util.ArrayList<>(sql("SELECT * FROM stedi." + job.table()));
+      rows.sort(java.util.Comparator.comparing(Row::toString));
+      m.put(job.table(), rows);
+    }
+    return m;
   }
 
   @Test

@@ -1,0 +1,156 @@
+package io.stedi.lakehouse.curation.jobs;
+
+import io.stedi.lakehouse.config.LakehouseConfig;
+import io.stedi.lakehouse.curation.config.CurationConfig;
+import io.stedi.lakehouse.table.LandingTables;
+import io.stedi.lakehouse.table.Zone;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.util.SnapshotUtil;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The incremental path: when customer_landing did not change since the last complete run and the reading
+ * tables only received appends, only the appended readings are processed (sql/incremental/*.sql). A consent
+ * change, a deletion (erasure) or changed options make the run a full one instead.
+ */
+final class IncrementalRun {
+  private static final Logger LOG = LoggerFactory.getLogger(IncrementalRun.class);
+  private static final Set<String> APPEND_ONLY = Set.of("append", "replace");
+
+  private final SparkSession spark;
+  private final CurationConfig config;
+
+  IncrementalRun(SparkSession spark, CurationConfig config) {
+    this.spark = spark;
+    this.config = config;
+  }
+
+  /** Whether the change from {@code previous} to {@code current} snapshots can be processed incrementally. */
+  boolean possible(Map<String, Long> previous, Map<String, Long> current) {
+    if (previous == null || !previous.keySet().equals(current.keySet())) {
+      return false;
+    }
+    if (!previous.get(Zone.CUSTOMER.landingTable()).equals(current.get(Zone.CUSTOMER.landingTable()))) {
+      return false; // consent may have changed: recompute what it affects, i.e. everything
+    }
+    Catalog catalog = CurationRunner.icebergCatalog(spark, config.lakehouse());
+    for (Zone z : new Zone[] {Zone.ACCELEROMETER, Zone.STEP_TRAINER}) {
+      long prev = previous.get(z.landingTable());
+      long cur = current.get(z.landingTable());
+      if (prev == cur) {
+        continue;
+      }
+      if (prev < 0) {
+        return false;
+      }
+      Table t = catalog.loadTable(LandingTables.id(z));
+      if (!SnapshotUtil.isAncestorOf(t, cur, prev)) {
+        return false;
+      }
+      for (Snapshot s : SnapshotUtil.ancestorsBetween(cur, prev, t::snapshot)) {
+        if (!APPEND_ONLY.contains(s.operation())) {
+          LOG.info("{} had a {} since the last run: full run", z.landingTable(), s.operation());
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Processes the appended readings; returns the rows each reading rule left out of them. */
+  Map<String, Long> run(Map<String, Long> previous, Map<String, Long> current) {
+    dropViews(); // left over if an earlier run in this session failed half-way
+    String catalogName = config.lakehouse().get(LakehouseConfig.CATALOG_NAME);
+    for (Zone z : new Zone[] {Zone.ACCELEROMETER, Zone.STEP_TRAINER}) {
+      String view = "new_" + z.landingTable();
+      long prev = previous.get(z.landingTable());
+      long cur = current.get(z.landingTable());
+      if (prev == cur) {
+        spark.sql("CREATE OR REPLACE TEMPORARY VIEW " + view + " AS SELECT * FROM stedi." + z.landingTable() + " WHERE false");
+      } else {
+        spark.read().format("iceberg").option("start-snapshot-id", Long.toString(prev))
+            .option("end-snapshot-id", Long.toString(cur)).load(catalogName + ".stedi." + z.landingTable())
+            .createOrReplaceTempView(view);
+      }
+    }
+    for (CurationJob job : CurationJob.values()) {
+      if (job == CurationJob.CUSTOMER_TRUSTED) {
+        continue; // customers did not change
+      }
+      for (String statement : statements(job)) {
+        spark.sql(statement);
+      }
+    }
+    Map<String, Long> d = new LinkedHashMap<>();
+    long newAccel = one("SELECT count(*) FROM (SELECT DISTINCT user, timestamp, x, y, z FROM new_accelerometer_landing)");
+    long accelUnknown = one("SELECT count(*) FROM (SELECT DISTINCT user, timestamp, x, y, z FROM new_accelerometer_landing) a"
+        + " WHERE NOT EXISTS (SELECT 1 FROM stedi.customer_trusted c WHERE c.email = a.user)");
+    d.put("accelerometer_trusted.unknown_customer", accelUnknown);
+    d.put("accelerometer_trusted.before_consent", newAccel - accelUnknown - one("SELECT count(*) FROM new_accelerometer_trusted"));
+    long newSteps = one("SELECT count(*) FROM (SELECT DISTINCT sensorReadingTime, serialNumber, distanceFromObject"
+        + " FROM new_step_trainer_landing)");
+    long stepUnknown = one("SELECT count(*) FROM (SELECT DISTINCT sensorReadingTime, serialNumber, distanceFromObject"
+        + " FROM new_step_trainer_landing) s WHERE NOT EXISTS"
+        + " (SELECT 1 FROM stedi.customers_curated c WHERE c.serialNumber = s.serialNumber)");
+    d.put("step_trainer_trusted.unknown_customer", stepUnknown);
+    d.put("step_trainer_trusted.before_consent", Math.max(0, newSteps - stepUnknown - one("SELECT count(*) FROM"
+        + " new_step_trainer_trusted s WHERE EXISTS (SELECT 1 FROM new_step_trainer_landing l WHERE"
+        + " l.sensorReadingTime = s.sensorReadingTime AND l.serialNumber = s.serialNumber)")));
+    dropViews();
+    return d;
+  }
+
+  private static final String[] CACHED = {"new_accelerometer_trusted", "newly_curated", "new_step_trainer_trusted",
+      "new_machine_learning_curated"};
+
+  /** Releases this run's cached views, so the next run (same session, e.g. --every) starts clean. */
+  private void dropViews() {
+    for (String v : CACHED) {
+      spark.catalog().dropTempView(v); // also drops its cached data
+    }
+  }
+
+  private long one(String sql) {
+    return spark.sql(sql).first().getLong(0);
+  }
+
+  private String[] statements(CurationJob job) {
+    String path = "/sql/incremental/" + job.table() + ".sql";
+    try (InputStream in = IncrementalRun.class.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("missing " + path);
+      }
+      String sql = new String(in.readAllBytes(), StandardCharsets.UTF_8)
+          .replace("${consent_window}",
+              Boolean.toString(config.get(CurationConfig.CONSENT) == CurationConfig.Consent.WINDOW))
+          .replace("${ml_join}", config.get(CurationConfig.ML_JOIN).name().toLowerCase(Locale.ROOT));
+      // the files hold a few statements separated by ';' at a line end (no ';' inside literals)
+      return java.util.Arrays.stream(sql.split(";\\s*\\n")).map(String::strip).filter(s -> !s.isEmpty())
+          .map(IncrementalRun::stripComments).filter(s -> !s.isBlank()).toArray(String[]::new);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + path, e);
+    }
+  }
+
+  private static String stripComments(String s) {
+    StringBuilder b = new StringBuilder();
+    for (String line : s.split("\n")) {
+      if (!line.strip().startsWith("--")) {
+        b.append(line).append('\n');
+      }
+    }
+    return b.toString().strip();
+  }
+}

@@ -1,0 +1,14 @@
+-- Incremental stedi.accelerometer_trusted: only when customer_landing did not change since the last run.
+-- new_accelerometer_landing holds the landing rows appended since then; the same rule as the full job picks
+-- the trusted ones, and rows already in the table (exact duplicates) are not added again.
+CACHE TABLE new_accelerometer_trusted AS
+SELECT DISTINCT a.user, a.timestamp, a.x, a.y, a.z
+FROM new_accelerometer_landing a
+JOIN stedi.customer_trusted c ON a.user = c.email
+WHERE ${consent_window} = false
+   OR a.timestamp >= c.shareWithResearchAsOfDate;
+
+MERGE INTO stedi.accelerometer_trusted t
+USING new_accelerometer_trusted n
+ON t.user = n.user AND t.timestamp = n.timestamp AND t.x = n.x AND t.y = n.y AND t.z = n.z
+WHEN NOT MATCHED THEN INSERT *

@@ -1,0 +1,25 @@
+-- Incremental stedi.machine_learning_curated: the pairs that involve a new step reading or a new phone
+-- reading, with the same join rule as the full job; pairs already in the table are not added again.
+CACHE TABLE new_machine_learning_curated AS
+SELECT DISTINCT * FROM (
+  SELECT s.sensorReadingTime, s.serialNumber, s.distanceFromObject, a.x, a.y, a.z,
+         stedi_customer_key(a.user) AS customerKey
+  FROM new_step_trainer_trusted s
+  JOIN stedi.accelerometer_trusted a ON a.timestamp = s.sensorReadingTime
+  WHERE '${ml_join}' = 'timestamp'
+     OR EXISTS (SELECT 1 FROM stedi.customers_curated c WHERE c.email = a.user AND c.serialNumber = s.serialNumber)
+  UNION ALL
+  SELECT s.sensorReadingTime, s.serialNumber, s.distanceFromObject, a.x, a.y, a.z,
+         stedi_customer_key(a.user) AS customerKey
+  FROM stedi.step_trainer_trusted s
+  JOIN new_accelerometer_trusted a ON a.timestamp = s.sensorReadingTime
+  WHERE '${ml_join}' = 'timestamp'
+     OR EXISTS (SELECT 1 FROM stedi.customers_curated c WHERE c.email = a.user AND c.serialNumber = s.serialNumber)
+);
+
+MERGE INTO stedi.machine_learning_curated t
+USING new_machine_learning_curated n
+ON t.sensorReadingTime = n.sensorReadingTime AND t.serialNumber = n.serialNumber
+   AND t.distanceFromObject = n.distanceFromObject AND t.x = n.x AND t.y = n.y AND t.z = n.z
+   AND t.customerKey = n.customerKey
+WHEN NOT MATCHED THEN INSERT *

@@ -1,0 +1,25 @@
+-- Incremental stedi.step_trainer_trusted: new landing readings of curated customers' serial numbers, plus
+-- every landing reading of customers curated for the first time in this run.
+CACHE TABLE new_step_trainer_trusted AS
+SELECT DISTINCT s.sensorReadingTime, s.serialNumber, s.distanceFromObject
+FROM (
+  SELECT sensorReadingTime, serialNumber, distanceFromObject
+  FROM new_step_trainer_landing s
+  WHERE EXISTS (
+    SELECT 1 FROM stedi.customers_curated c
+    WHERE c.serialNumber = s.serialNumber
+      AND (${consent_window} = false OR s.sensorReadingTime >= c.shareWithResearchAsOfDate))
+  UNION ALL
+  SELECT sensorReadingTime, serialNumber, distanceFromObject
+  FROM stedi.step_trainer_landing s
+  WHERE EXISTS (
+    SELECT 1 FROM newly_curated c
+    WHERE c.serialNumber = s.serialNumber
+      AND (${consent_window} = false OR s.sensorReadingTime >= c.shareWithResearchAsOfDate))
+) s;
+
+MERGE INTO stedi.step_trainer_trusted t
+USING new_step_trainer_trusted n
+ON t.sensorReadingTime = n.sensorReadingTime AND t.serialNumber = n.serialNumber
+   AND t.distanceFromObject = n.distanceFromObject
+WHEN NOT MATCHED THEN INSERT *
