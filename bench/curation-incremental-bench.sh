@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Benchmark: incremental curation after 1 % new data at 50 M accelerometer readings, against the same
+# semantics recomputed from scratch over the raw JSON landing files (the old Glue way), same machine.
+# Usage: bench/curation-incremental-bench.sh [ACCEL_READINGS] (default 50000000)
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+N="${1:-50000000}"
+STEPS=$((N / 10))
+WORK="${BENCH_DIR:-$ROOT/bench/out}/incremental"
+FLAGS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
+  --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
+  -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true)
+rm -rf "$WORK/home" "$WORK/recompute" && mkdir -p "$WORK"
+[[ -d "$WORK/landing" ]] || python3 "$ROOT/bench/gen_stedi.py" "$WORK/landing" 10000 "$N" "$STEPS"
+[[ -d "$WORK/more" ]] || python3 "$ROOT/bench/gen_stedi.py" "$WORK/more" 10000 $((N / 100)) $((STEPS / 100)) 99
+export STEDI_JAVA_OPTS="-Xmx8g"
+for z in customer accelerometer step_trainer; do
+  "$ROOT/bin/stedi" load "$z" "$WORK/landing/$z" --home "$WORK/home" --no-progress 2>/dev/null | head -1
+done
+t() { local s; s=$(date +%s.%N); "$@"; echo "$(echo "$(date +%s.%N) - $s" | bc)"; }
+echo "first full curate: $(t "$ROOT/bin/stedi" curate --home "$WORK/home" >/dev/null 2>&1) s"
+# 1 % new readings (the customers are the same: only readings are appended)
+for z in accelerometer step_trainer; do
+  "$ROOT/bin/stedi" load "$z" "$WORK/more/$z" --home "$WORK/home" --no-progress 2>/dev/null | head -1
+done
+inc=$(t "$ROOT/bin/stedi" curate --home "$WORK/home" 2>/dev/null | tee "$WORK/incremental.txt" >/dev/null)
+head -1 "$WORK/incremental.txt"
+echo "incremental curate after 1 % new data: $inc s (Spark start included)"
+mkdir -p "$WORK/all/customer" "$WORK/all/accelerometer" "$WORK/all/step_trainer"
+for z in customer accelerometer step_trainer; do
+  ln -sf "$WORK/landing/$z/$z-1.json" "$WORK/all/$z/a.json"
+  [[ $z == customer ]] || ln -sf "$WORK/more/$z/$z-1.json" "$WORK/all/$z/b.json"
+done
+full=$(t java -Xmx8g "${FLAGS[@]}" -cp "$ROOT/curation/target/stedi-curation.jar:$ROOT/curation/target/lib/*" \
+  "$ROOT/bench/JsonRecompute.java" "$WORK/all" "$WORK/recompute" 2>/dev/null | tail -1 >/dev/null)
+echo "recompute from raw JSON (old Glue way): $full s (Spark start included)"
+echo "speed-up: $(echo "scale=1; $full / $inc" | bc)x"
