@@ -17,7 +17,7 @@ FLAGS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.la
   -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true)
 rm -rf "$WORK/home" "$WORK/recompute" && mkdir -p "$WORK"
 [[ -d "$WORK/landing" ]] || python3 "$ROOT/bench/gen_stedi.py" "$WORK/landing" 10000 "$N" "$STEPS"
-[[ -d "$WORK/more" ]] || python3 "$ROOT/bench/gen_stedi.py" "$WORK/more" 10000 $((N / 100)) $((STEPS / 100)) 99
+[[ -d "$WORK/more" ]] || python3 "$ROOT/bench/gen_stedi.py" "$WORK/more" 10000 $((N / 100)) $((STEPS / 100)) 7 999000000000
 export STEDI_JAVA_OPTS="-Xmx8g"
 for z in customer accelerometer step_trainer; do
   "$ROOT/bin/stedi" load "$z" "$WORK/landing/$z" --home "$WORK/home" --no-progress 2>/dev/null | head -1

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes a STEDI-like landing data set (customer, accelerometer, step_trainer JSON-lines), deterministic.
 
-usage: gen_stedi.py OUT_DIR CUSTOMERS ACCEL_READINGS STEP_READINGS [SEED]
+usage: gen_stedi.py OUT_DIR CUSTOMERS ACCEL_READINGS STEP_READINGS [SEED] [TIME_OFFSET_MS]
+The same SEED gives the same customers; TIME_OFFSET_MS shifts the readings (new readings, same customers).
 About half the customers consent to research; a few share a serial number; phones send two or three
 accelerometer readings at each Step Trainer instant.
 """
@@ -9,6 +10,7 @@ import json, os, random, sys, uuid
 
 out, n_cust, n_accel, n_step = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 rnd = random.Random(int(sys.argv[5]) if len(sys.argv) > 5 else 7)
+offset = int(sys.argv[6]) if len(sys.argv) > 6 else 0
 for z in ("customer", "accelerometer", "step_trainer"):
     os.makedirs(os.path.join(out, z), exist_ok=True)
 base = 1655564376361
@@ -29,7 +31,7 @@ with open(os.path.join(out, "step_trainer", "step_trainer-1.json"), "w") as st, 
     written = 0
     for k in range(n_step):
         c = custs[k % n_cust]
-        t = base + 20_000_000 + k * 3000 + (k % n_cust)
+        t = base + 20_000_000 + k * 3000 + (k % n_cust) + offset
         st.write('{"sensorReadingTime":%d,"serialNumber":"%s","distanceFromObject":%d}\n' % (t, c["serialNumber"], rnd.randint(150, 300)))
         for _ in range(per_step):
             if written < n_accel:
@@ -38,5 +40,5 @@ with open(os.path.join(out, "step_trainer", "step_trainer-1.json"), "w") as st, 
                 written += 1
     while written < n_accel:
         c = custs[written % n_cust]
-        ac.write('{"user":"%s","timeStamp":%d,"x":0.1,"y":0.2,"z":0.3}\n' % (c["email"], base + written))
+        ac.write('{"user":"%s","timeStamp":%d,"x":0.1,"y":0.2,"z":0.3}\n' % (c["email"], base + written + offset))
         written += 1
