@@ -22,13 +22,15 @@ export STEDI_JAVA_OPTS="-Xmx8g"
 for z in customer accelerometer step_trainer; do
   "$ROOT/bin/stedi" load "$z" "$WORK/landing/$z" --home "$WORK/home" --no-progress 2>/dev/null | head -1
 done
-t() { local s; s=$(date +%s.%N); "$@"; echo "$(echo "$(date +%s.%N) - $s" | bc)"; }
-echo "first full curate: $(t "$ROOT/bin/stedi" curate --home "$WORK/home" >/dev/null 2>&1) s"
+# t OUTFILE CMD...: runs CMD with its output in OUTFILE and prints the wall time in seconds
+t() { local out=$1 s; shift; s=$(date +%s.%N); "$@" > "$out" 2>/dev/null; echo "$(date +%s.%N) - $s" | bc; }
+echo "first full curate: $(t "$WORK/full.txt" "$ROOT/bin/stedi" curate --home "$WORK/home") s"
+head -1 "$WORK/full.txt"
 # 1 % new readings (the customers are the same: only readings are appended)
 for z in accelerometer step_trainer; do
   "$ROOT/bin/stedi" load "$z" "$WORK/more/$z" --home "$WORK/home" --no-progress 2>/dev/null | head -1
 done
-inc=$(t "$ROOT/bin/stedi" curate --home "$WORK/home" 2>/dev/null | tee "$WORK/incremental.txt" >/dev/null)
+inc=$(t "$WORK/incremental.txt" "$ROOT/bin/stedi" curate --home "$WORK/home")
 head -1 "$WORK/incremental.txt"
 echo "incremental curate after 1 % new data: $inc s (Spark start included)"
 mkdir -p "$WORK/all/customer" "$WORK/all/accelerometer" "$WORK/all/step_trainer"
@@ -36,7 +38,8 @@ for z in customer accelerometer step_trainer; do
   ln -sf "$WORK/landing/$z/$z-1.json" "$WORK/all/$z/a.json"
   [[ $z == customer ]] || ln -sf "$WORK/more/$z/$z-1.json" "$WORK/all/$z/b.json"
 done
-full=$(t java -Xmx8g "${FLAGS[@]}" -cp "$ROOT/curation/target/stedi-curation.jar:$ROOT/curation/target/lib/*" \
-  "$ROOT/bench/JsonRecompute.java" "$WORK/all" "$WORK/recompute" 2>/dev/null | tail -1 >/dev/null)
+full=$(t "$WORK/recompute.txt" java -Xmx8g "${FLAGS[@]}" \
+  -cp "$ROOT/curation/target/stedi-curation.jar:$ROOT/curation/target/lib/*" \
+  "$ROOT/bench/JsonRecompute.java" "$WORK/all" "$WORK/recompute")
 echo "recompute from raw JSON (old Glue way): $full s (Spark start included)"
 echo "speed-up: $(echo "scale=1; $full / $inc" | bc)x"

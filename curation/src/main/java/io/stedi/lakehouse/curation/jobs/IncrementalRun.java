@@ -40,10 +40,12 @@ final class IncrementalRun {
   /** Whether the change from {@code previous} to {@code current} snapshots can be processed incrementally. */
   boolean possible(Map<String, Long> previous, Map<String, Long> current) {
     if (previous == null || !previous.keySet().equals(current.keySet())) {
+      LOG.info("no complete earlier run with these options: full run");
       return false;
     }
     if (!previous.get(Zone.CUSTOMER.landingTable()).equals(current.get(Zone.CUSTOMER.landingTable()))) {
-      return false; // consent may have changed: recompute what it affects, i.e. everything
+      LOG.info("customer_landing changed since the last run (consent may have changed): full run");
+      return false;
     }
     Catalog catalog = CurationRunner.icebergCatalog(spark, config.lakehouse());
     for (Zone z : new Zone[] {Zone.ACCELEROMETER, Zone.STEP_TRAINER}) {
@@ -53,10 +55,12 @@ final class IncrementalRun {
         continue;
       }
       if (prev < 0) {
+        LOG.info("{} was empty at the last run: full run", z.landingTable());
         return false;
       }
       Table t = catalog.loadTable(LandingTables.id(z));
       if (!SnapshotUtil.isAncestorOf(t, cur, prev)) {
+        LOG.info("{}: the last run's snapshot {} is no longer an ancestor: full run", z.landingTable(), prev);
         return false;
       }
       for (Snapshot s : SnapshotUtil.ancestorsBetween(cur, prev, t::snapshot)) {
