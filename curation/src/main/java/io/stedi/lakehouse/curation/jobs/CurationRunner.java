@@ -60,7 +60,7 @@ public final class CurationRunner {
           written.put(job.table(), count(job.table()));
         }
         status = "incremental";
-        quality = new QualityChecks(spark).run();
+        quality = incremental.quality;
       } else {
         CustomerKey.register(spark, config);
         DropCounter counter = new DropCounter(spark, config);

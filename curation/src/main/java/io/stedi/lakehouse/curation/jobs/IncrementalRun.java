@@ -73,6 +73,9 @@ final class IncrementalRun {
     return true;
   }
 
+  /** The data-quality results of the last {@link #run} (checked on the rows it added). */
+  java.util.List<RunReport.QualityResult> quality = java.util.List.of();
+
   /** Processes the appended readings; returns the rows each reading rule left out of them. */
   Map<String, Long> run(Map<String, Long> previous, Map<String, Long> current) {
     dropViews(); // left over if an earlier run in this session failed half-way
@@ -112,6 +115,9 @@ final class IncrementalRun {
     d.put("step_trainer_trusted.before_consent", Math.max(0, newSteps - stepUnknown - one("SELECT count(*) FROM"
         + " new_step_trainer_trusted s WHERE EXISTS (SELECT 1 FROM new_step_trainer_landing l WHERE"
         + " l.sensorReadingTime = s.sensorReadingTime AND l.serialNumber = s.serialNumber)")));
+    quality = new QualityChecks(spark, Map.of("accelerometer_trusted", "new_accelerometer_trusted",
+        "step_trainer_trusted", "new_step_trainer_trusted", "machine_learning_curated", "new_machine_learning_curated"))
+        .run();
     dropViews();
     return d;
   }

@@ -1,0 +1,134 @@
+package io.stedi.lakehouse.gateway.it;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A minimal MQTT 3.1.1 client over a plain socket, written from the specification (OASIS MQTT 3.1.1 §2 and §3),
+ * for what the library clients do not let a test do: set the DUP flag and the packet id by hand.
+ */
+final class RawMqtt311 implements AutoCloseable {
+  private final Socket socket;
+  private final DataInputStream in;
+  private final OutputStream out;
+
+  /** One received control packet: its first byte and its body (variable header + payload). */
+  record Packet(int firstByte, byte[] body) {
+    int type() {
+      return (firstByte >> 4) & 0x0F;
+    }
+  }
+
+  /** The CONNACK: session present flag (§3.2.2.2) and return code (§3.2.2.3). */
+  record ConnAck(boolean sessionPresent, int returnCode) {}
+
+  private RawMqtt311(Socket socket) throws IOException {
+    this.socket = socket;
+    this.in = new DataInputStream(socket.getInputStream());
+    this.out = socket.getOutputStream();
+  }
+
+  /** Opens the TCP connection (no MQTT yet). Reads time out after 10 s so a missing reply fails the test. */
+  static RawMqtt311 open(int port) throws IOException {
+    Socket s = new Socket();
+    s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+    s.setSoTimeout(10_000);
+    s.setTcpNoDelay(true);
+    return new RawMqtt311(s);
+  }
+
+  /** Sends CONNECT (§3.1) with user name and password and reads the CONNACK. */
+  ConnAck connect(String clientId, String user, String password, boolean cleanSession) throws IOException {
+    ByteArrayOutputStream v = new ByteArrayOutputStream();
+    writeString(v, "MQTT");
+    v.write(4); // protocol level 4 = 3.1.1
+    v.write(0x80 | 0x40 | (cleanSession ? 0x02 : 0)); // user name, password, clean session
+    v.write(0);
+    v.write(60); // keep alive 60 s
+    writeString(v, clientId);
+    writeString(v, user);
+    writeString(v, password);
+    send(0x10, v.toByteArray());
+    Packet p = read();
+    if (p.type() != 2 || p.body().length != 2) {
+      throw new IOException("expected CONNACK, got packet type " + p.type());
+    }
+    return new ConnAck((p.body()[0] & 0x01) != 0, p.body()[1] & 0xFF);
+  }
+
+  /** Sends a QoS 1 PUBLISH (§3.3) with the given packet id and DUP flag. */
+  void publishQos1(String topic, int packetId, boolean dup, String payload) throws IOException {
+    ByteArrayOutputStream v = new ByteArrayOutputStream();
+    writeString(v, topic);
+    v.write(packetId >> 8);
+    v.write(packetId & 0xFF);
+    v.write(payload.getBytes(StandardCharsets.UTF_8));
+    send(0x30 | (dup ? 0x08 : 0) | 0x02, v.toByteArray());
+  }
+
+  /** Reads the next packet, which must be a PUBACK (§3.4), and returns its packet id. */
+  int readPubAck() throws IOException {
+    Packet p = read();
+    if (p.type() != 4 || p.body().length != 2) {
+      throw new IOException("expected PUBACK, got packet type " + p.type());
+    }
+    return ((p.body()[0] & 0xFF) << 8) | (p.body()[1] & 0xFF);
+  }
+
+  /** Sends DISCONNECT (§3.14) and closes the socket. */
+  void disconnect() throws IOException {
+    send(0xE0, new byte[0]);
+    socket.close();
+  }
+
+  /** Reads one control packet. */
+  Packet read() throws IOException {
+    int first = in.read();
+    if (first < 0) {
+      throw new EOFException("connection closed by the server");
+    }
+    int len = 0;
+    int mult = 1;
+    int b;
+    do {
+      b = in.readUnsignedByte();
+      len += (b & 0x7F) * mult;
+      mult *= 128;
+    } while ((b & 0x80) != 0);
+    byte[] body = new byte[len];
+    in.readFully(body);
+    return new Packet(first, body);
+  }
+
+  private void send(int firstByte, byte[] body) throws IOException {
+    ByteArrayOutputStream p = new ByteArrayOutputStream(body.length + 5);
+    p.write(firstByte);
+    int len = body.length;
+    do { // remaining length, §2.2.3
+      int d = len % 128;
+      len /= 128;
+      p.write(len > 0 ? d | 0x80 : d);
+    } while (len > 0);
+    p.write(body);
+    out.write(p.toByteArray());
+    out.flush();
+  }
+
+  private static void writeString(ByteArrayOutputStream o, String s) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    o.write(b.length >> 8);
+    o.write(b.length & 0xFF);
+    o.write(b, 0, b.length);
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}
