@@ -82,6 +82,12 @@ public final class CredentialStore {
     return d != null && !d.revoked() && Credentials.matches(d.salt(), d.hash(), secret);
   }
 
+  /** Whether a device is registered and not revoked (checked again for connections opened before a revocation). */
+  public boolean deviceActive(String serial) {
+    Device d = serial == null ? null : contents.devices().get(serial);
+    return d != null && !d.revoked();
+  }
+
   /** Finds the token a bearer value {@code <id>.<secret>} belongs to, if valid and not revoked. */
   public Optional<Token> authenticateToken(String bearer) {
     if (bearer == null) {

@@ -51,12 +51,6 @@ final class Wire {
     return gw.quarantine().stream().filter(r -> origin.equals(r.getField("origin"))).collect(Collectors.toList());
   }
 
-  /** Quarantine rows whose payload contains {@code marker}. */
-  static List<Record> quarantinedWith(GatewayFixture gw, String marker) {
-    return gw.quarantine().stream().filter(r -> String.valueOf(r.getField("payload")).contains(marker))
-        .collect(Collectors.toList());
-  }
-
   static HttpResponse<String> get(HttpClient client, String url) throws IOException, InterruptedException {
     return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
         HttpResponse.BodyHandlers.ofString());

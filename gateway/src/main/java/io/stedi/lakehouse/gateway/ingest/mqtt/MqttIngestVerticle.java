@@ -102,14 +102,37 @@ public final class MqttIngestVerticle extends AbstractVerticle {
       return;
     }
     MqttSessions.State[] state = new MqttSessions.State[1];
-    boolean present = sessions.open(ep.clientIdentifier(), ep.isCleanSession(), state);
+    // a session belongs to the device and its client id: another device using the same id gets its own
+    String sessionId = user + '\u0000' + ep.clientIdentifier();
+    boolean present = sessions.open(sessionId, ep.isCleanSession(), state);
     DeviceConnection conn = new DeviceConnection(vertx, ep, user, v5, state[0], ingest);
     ep.publishAutoAck(false);
     ep.autoKeepAlive(true);
-    ep.publishHandler(conn::onPublish);
+    ep.publishHandler(m -> {
+      if (!credentials.deviceActive(user)) {
+        // revoked since this connection was accepted: take nothing more from it
+        LOG.warn("mqtt: device {} was revoked, closing its connection", user);
+        ingest.metrics().rejected("mqtt", ErrorCode.UNAUTHENTICATED.code(), 1);
+        if (v5) {
+          ep.disconnect(MqttDisconnectReasonCode.NOT_AUTHORIZED, MqttProperties.NO_PROPERTIES);
+        } else {
+          ep.close();
+        }
+        return;
+      }
+      conn.onPublish(m);
+    });
+    ep.exceptionHandler(e -> {
+      if (v5 && e instanceof io.netty.handler.codec.TooLongFrameException) {
+        // MQTT 5 §4.13: tell the client why before the connection closes
+        ep.disconnect(MqttDisconnectReasonCode.PACKET_TOO_LARGE, MqttProperties.NO_PROPERTIES);
+      }
+    });
+    // MQTT 5 §3.1.2.11.2: Session Expiry Interval absent or 0 = the session ends with the connection
+    boolean keepSession = !ep.isCleanSession() && (!v5 || sessionExpirySeconds(ep) > 0);
     ep.closeHandler(x -> {
       sessions.release(user);
-      sessions.close(ep.clientIdentifier(), ep.isCleanSession());
+      sessions.close(sessionId, !keepSession);
       ingest.metrics().connectedDevices().decrementAndGet();
       conn.closed();
     });
@@ -123,6 +146,13 @@ public final class MqttIngestVerticle extends AbstractVerticle {
     } else {
       ep.accept(present);
     }
+  }
+
+  private static long sessionExpirySeconds(MqttEndpoint ep) {
+    MqttProperties props = ep.connectProperties();
+    MqttProperties.MqttProperty<?> p = props == null ? null
+        : props.getProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value());
+    return p == null ? 0 : Integer.toUnsignedLong((Integer) p.value());
   }
 
   /** Whether {@code topic} is the one device {@code serial} may publish to. */
