@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +43,7 @@ public final class CredentialStore {
 
   private final Path file;
   private volatile Contents contents = Contents.empty();
-  private volatile FileTime loadedAt;
+  private volatile String loadedVersion;
 
   public CredentialStore(Path file) {
     this.file = file;
@@ -57,12 +56,14 @@ public final class CredentialStore {
       if (!Files.exists(file)) {
         return;
       }
-      FileTime mtime = Files.getLastModifiedTime(file);
-      if (mtime.equals(loadedAt)) {
+      // mtime alone can miss two edits within one timestamp tick; every edit replaces the file (new inode)
+      var attrs = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+      String version = attrs.lastModifiedTime() + "/" + attrs.fileKey() + "/" + attrs.size();
+      if (version.equals(loadedVersion)) {
         return;
       }
       contents = read();
-      loadedAt = mtime;
+      loadedVersion = version;
       LOG.info("credentials loaded from {}: {} devices, {} tokens", file, contents.devices().size(),
           contents.tokens().size());
     } catch (IOException e) {
@@ -171,7 +172,7 @@ public final class CredentialStore {
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         contents = c;
-        loadedAt = Files.getLastModifiedTime(file);
+        loadedVersion = null; // our own edit: the next reload check re-reads it (cheap)
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot update credentials file " + file + ": " + e.getMessage(), e);

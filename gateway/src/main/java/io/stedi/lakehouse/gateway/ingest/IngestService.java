@@ -66,17 +66,17 @@ public final class IngestService {
   }
 
   /**
-   * Records rejected input in the quarantine table and the metrics. Best effort under back-pressure: when the
-   * log is full the rejection is still counted and logged, but not stored.
+   * Records rejected input in the quarantine table and the metrics. The future completes once the record is
+   * durable, so that callers acknowledge a rejected message only after its quarantine record is safe. Under
+   * back-pressure (log full) it completes anyway: the rejection is then counted and logged but not stored.
    */
-  public void quarantine(String protocol, String zone, String origin, Rejection r, String payload, long readings) {
+  public Future<Void> quarantine(String protocol, String zone, String origin, Rejection r, String payload, long readings) {
     metrics.rejected(protocol, r.code().code(), Math.max(1, readings));
     WalEntry e = WalEntry.quarantine(zone, origin, r, truncate(payload), System.currentTimeMillis(), protocol,
         newDeliveryKey(protocol) + ":q");
-    coordinator.append(List.of(e)).whenComplete((lsn, err) -> {
-      if (err != null) {
-        LOG.warn("quarantine record for {} ({}) not stored: {}", origin, r.code().code(), err.toString());
-      }
+    return append(List.of(e)).<Void>mapEmpty().recover(err -> {
+      LOG.warn("quarantine record for {} ({}) not stored: {}", origin, r.code().code(), err.toString());
+      return Future.succeededFuture();
     });
   }
 

@@ -102,8 +102,7 @@ public final class MqttBridgeVerticle extends AbstractVerticle {
     if (!t.matches()) {
       ingest.quarantine("bridge", Zone.STEP_TRAINER.cliName(), "bridge topic " + m.topicName(),
           new Rejection(ErrorCode.FORBIDDEN, null, "topic " + m.topicName() + " is not stedi/step-trainer/{serial}/readings"),
-          new String(payload, StandardCharsets.UTF_8), 1);
-      m.ack();
+          new String(payload, StandardCharsets.UTF_8), 1).onComplete(x -> m.ack());
       return;
     }
     String serial = t.group(1);
@@ -114,8 +113,7 @@ public final class MqttBridgeVerticle extends AbstractVerticle {
       long n = Math.max(1, batch.problems().size());
       ingest.metrics().received("bridge", n);
       ingest.quarantine("bridge", Zone.STEP_TRAINER.cliName(), "device " + serial, batch.firstRejection(),
-          new String(payload, StandardCharsets.UTF_8), n);
-      m.ack();
+          new String(payload, StandardCharsets.UTF_8), n).onComplete(x -> m.ack());
       return;
     }
     ingest.metrics().received("bridge", batch.rows().size());

@@ -97,9 +97,10 @@ final class ApiV1 {
       release(idemKey);
       int n = Math.max(1, batch.problems().size());
       ingest.metrics().received("https", n);
+      ReadingBatch rejected = batch;
       ingest.quarantine("https", zone.cliName(), "client " + t.name(), batch.firstRejection(),
-          new String(bytes, StandardCharsets.UTF_8), n);
-      ApiError.send(ctx, ApiError.status(batch), ApiError.code(batch), summary(batch), ApiError.details(batch));
+          new String(bytes, StandardCharsets.UTF_8), n).onComplete(x -> ApiError.send(ctx, ApiError.status(rejected),
+              ApiError.code(rejected), summary(rejected), ApiError.details(rejected)));
       return;
     }
     List<LandingRow> rows = batch.rows();

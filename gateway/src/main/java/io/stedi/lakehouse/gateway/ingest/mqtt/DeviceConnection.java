@@ -106,15 +106,18 @@ final class DeviceConnection {
       long n = Math.max(1, batch.problems().size());
       ingest.metrics().received("mqtt", n);
       ingest.quarantine("mqtt", Zone.STEP_TRAINER.cliName(), "device " + serial, batch.firstRejection(),
-          new String(payload, StandardCharsets.UTF_8), n);
-      // Acknowledge, so the device does not resend a message that can never be valid (MQTT 5: 0x99).
-      if (qos1) {
-        if (v5) {
-          ep.publishAcknowledge(m.messageId(), MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID, MqttProperties.NO_PROPERTIES);
-        } else {
-          ep.publishAcknowledge(m.messageId());
-        }
-      }
+          new String(payload, StandardCharsets.UTF_8), n).onComplete(x -> {
+            // Acknowledge once quarantined, so the device does not resend a message that can never be valid
+            // (MQTT 5: reason 0x99 payload format invalid).
+            if (qos1 && !closed) {
+              if (v5) {
+                ep.publishAcknowledge(m.messageId(), MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID,
+                    MqttProperties.NO_PROPERTIES);
+              } else {
+                ep.publishAcknowledge(m.messageId());
+              }
+            }
+          });
       return;
     }
     int n = batch.rows().size();

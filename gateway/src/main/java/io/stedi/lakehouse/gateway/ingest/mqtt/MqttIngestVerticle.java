@@ -164,16 +164,17 @@ public final class MqttIngestVerticle extends AbstractVerticle {
   static void refuseForeignTopic(MqttEndpoint ep, String serial, boolean v5, MqttPublishMessage m, IngestService ingest) {
     String msg = "device " + serial + " may publish only to " + TOPIC_PREFIX + serial + TOPIC_SUFFIX + ", not "
         + m.topicName();
-    ingest.quarantine("mqtt", Zone.STEP_TRAINER.cliName(), "device " + serial + " topic " + m.topicName(),
-        new Rejection(ErrorCode.FORBIDDEN, null, msg), m.payload().toString(StandardCharsets.UTF_8), 1);
     LOG.warn("mqtt: {}", msg);
-    if (v5 && m.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
-      ep.publishAcknowledge(m.messageId(), MqttPubAckReasonCode.NOT_AUTHORIZED, MqttProperties.NO_PROPERTIES);
-    } else if (v5) {
-      ep.disconnect(MqttDisconnectReasonCode.NOT_AUTHORIZED, MqttProperties.NO_PROPERTIES);
-    } else {
-      ep.close();
-    }
+    ingest.quarantine("mqtt", Zone.STEP_TRAINER.cliName(), "device " + serial + " topic " + m.topicName(),
+        new Rejection(ErrorCode.FORBIDDEN, null, msg), m.payload().toString(StandardCharsets.UTF_8), 1).onComplete(x -> {
+          if (v5 && m.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
+            ep.publishAcknowledge(m.messageId(), MqttPubAckReasonCode.NOT_AUTHORIZED, MqttProperties.NO_PROPERTIES);
+          } else if (v5) {
+            ep.disconnect(MqttDisconnectReasonCode.NOT_AUTHORIZED, MqttProperties.NO_PROPERTIES);
+          } else {
+            ep.close();
+          }
+        });
   }
 
   /** Parses a payload of one reading or an array of readings of this device. */
