@@ -9,13 +9,20 @@ public class JsonRecompute {
     String in = args[0];
     String out = args[1];
     SparkSession spark = SparkSession.builder().master("local[*]").appName("json-recompute")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8").getOrCreate();
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.caseSensitive", "true").getOrCreate();
     long start = System.nanoTime();
-    spark.read().json(in + "/customer").createOrReplaceTempView("customer_landing");
-    spark.read().json(in + "/accelerometer")
+    // explicit schemas, as the Glue tables had (and no inference pass over the files)
+    spark.read().schema("customerName STRING, email STRING, phone STRING, birthDay STRING, serialNumber STRING,"
+        + " registrationDate BIGINT, lastUpdateDate BIGINT, shareWithResearchAsOfDate BIGINT,"
+        + " shareWithPublicAsOfDate BIGINT, shareWithFriendsAsOfDate BIGINT")
+        .json(in + "/customer").createOrReplaceTempView("customer_landing");
+    spark.read().schema("user STRING, timestamp BIGINT, timeStamp BIGINT, x DOUBLE, y DOUBLE, z DOUBLE")
+        .option("spark.sql.caseSensitive", "true").json(in + "/accelerometer")
         .selectExpr("user", "coalesce(timestamp, timeStamp) AS timestamp", "x", "y", "z")
         .createOrReplaceTempView("accelerometer_landing");
-    spark.read().json(in + "/step_trainer").createOrReplaceTempView("step_trainer_landing");
+    spark.read().schema("sensorReadingTime BIGINT, serialNumber STRING, distanceFromObject INT")
+        .json(in + "/step_trainer").createOrReplaceTempView("step_trainer_landing");
     spark.sql("SELECT customerName, email, phone, birthDay, serialNumber, registrationDate, lastUpdateDate,"
         + " shareWithResearchAsOfDate, shareWithPublicAsOfDate, shareWithFriendsAsOfDate FROM (SELECT *, row_number()"
         + " OVER (PARTITION BY email ORDER BY coalesce(lastUpdateDate, registrationDate) DESC) AS r FROM customer_landing)"
