@@ -10,3 +10,5 @@ FROM stedi.accelerometer_landing a
 JOIN stedi.customer_trusted c ON a.user = c.email
 WHERE ${consent_window} = false
    OR a.timestamp >= c.shareWithResearchAsOfDate
+-- sorted by time, so that data files cover time ranges and incremental runs read only the files they need
+ORDER BY a.timestamp

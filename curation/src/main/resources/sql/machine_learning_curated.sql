@@ -18,3 +18,4 @@ WHERE '${ml_join}' = 'timestamp'
      FROM stedi.customers_curated c
      WHERE c.email = a.user AND c.serialNumber = s.serialNumber
    )
+ORDER BY s.sensorReadingTime

@@ -12,3 +12,4 @@ WHERE EXISTS (
   WHERE c.serialNumber = s.serialNumber
     AND (${consent_window} = false OR s.sensorReadingTime >= c.shareWithResearchAsOfDate)
 )
+ORDER BY s.sensorReadingTime

@@ -92,12 +92,22 @@ final class IncrementalRun {
             .createOrReplaceTempView(view);
       }
     }
+    Map<String, String> bounds = new LinkedHashMap<>();
     for (CurationJob job : CurationJob.values()) {
       if (job == CurationJob.CUSTOMER_TRUSTED) {
         continue; // customers did not change
       }
       for (String statement : statements(job)) {
-        spark.sql(statement);
+        String sql = statement;
+        for (Map.Entry<String, String> b : bounds.entrySet()) {
+          sql = sql.replace("${" + b.getKey() + "}", b.getValue());
+        }
+        spark.sql(sql);
+        if (statement.startsWith("CACHE TABLE new_accelerometer_trusted")) {
+          timeBounds(bounds, "new_accel", "new_accelerometer_trusted", "timestamp");
+        } else if (statement.startsWith("CACHE TABLE new_step_trainer_trusted")) {
+          timeBounds(bounds, "new_step", "new_step_trainer_trusted", "sensorReadingTime");
+        }
       }
     }
     Map<String, Long> d = new LinkedHashMap<>();
@@ -130,6 +140,13 @@ final class IncrementalRun {
     for (String v : CACHED) {
       spark.catalog().dropTempView(v); // also drops its cached data
     }
+  }
+
+  /** The time range of the new rows, as literals for the statements that read the big tables (empty: 0..-1). */
+  private void timeBounds(Map<String, String> bounds, String prefix, String view, String column) {
+    org.apache.spark.sql.Row r = spark.sql("SELECT min(" + column + "), max(" + column + ") FROM " + view).first();
+    bounds.put(prefix + "_min", r.isNullAt(0) ? "0" : Long.toString(r.getLong(0)));
+    bounds.put(prefix + "_max", r.isNullAt(1) ? "-1" : Long.toString(r.getLong(1)));
   }
 
   private long one(String sql) {
