@@ -60,7 +60,9 @@ public final class ConfigSources {
     }
     for (String name : fromFile.keySet()) {
       // One file may configure every module; keys of the other modules are theirs to check.
-      if (OTHER_MODULES.stream().noneMatch(name::startsWith)) {
+      boolean othersKey = OTHER_MODULES.stream()
+          .anyMatch(p -> name.startsWith(p) && keys.stream().noneMatch(k -> k.name().startsWith(p)));
+      if (!othersKey) {
         requireKnown(name, keys, "config file " + file);
       }
     }

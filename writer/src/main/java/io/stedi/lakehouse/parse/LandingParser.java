@@ -179,7 +179,14 @@ public final class LandingParser {
           p.skipChildren();
           return wrongType(name, "a string", v);
         }
-        values[idx] = p.getText();
+        String text = p.getText();
+        int bad = unpairedSurrogate(text);
+        if (bad >= 0) {
+          // JSON may escape a lone surrogate ("\ud800"): that is not Unicode and would be stored as '?'
+          return new Rejection(ErrorCode.IMPOSSIBLE_VALUE, name, name + " contains an unpaired UTF-16 surrogate (\\u"
+              + Integer.toHexString(text.charAt(bad)) + " at index " + bad + "), which is not Unicode");
+        }
+        values[idx] = text;
         return null;
       case LONG:
         if (v != JsonToken.VALUE_NUMBER_INT) {
@@ -211,6 +218,19 @@ public final class LandingParser {
       default:
         throw new IllegalStateException("no reader for " + type + " in " + zone);
     }
+  }
+
+  /** Index of the first unpaired surrogate in {@code s}, or -1. */
+  static int unpairedSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static Rejection wrongType(String name, String expected, JsonToken found) {

@@ -113,6 +113,19 @@ class LakehouseConfigTest {
   }
 
   @Test
+  void aConfigFileMayHoldOtherModulesKeysButNotMisspelledOwnOnes() throws Exception {
+    Path file = tmp.resolve("all.properties");
+    Files.writeString(file, "gateway.mqtt.prot=1\ncuration.consent=window\n");
+    // the writer alone ignores other modules' keys...
+    assertThat(LakehouseConfig.from(ConfigSources.of(Map.of(), Map.of(), file, LakehouseConfig.KEYS))).isNotNull();
+    // ...but a module that owns the gateway.* prefix reports its misspelled key
+    java.util.List<ConfigKey<?>> withGateway = new java.util.ArrayList<>(LakehouseConfig.KEYS);
+    withGateway.add(ConfigKey.integer("gateway.mqtt.port", "1883", "port"));
+    assertThatThrownBy(() -> ConfigSources.of(Map.of(), Map.of(), file, withGateway))
+        .hasMessageContaining("unknown config key 'gateway.mqtt.prot'");
+  }
+
+  @Test
   void parsesSizesAndDurations() {
     assertThat(over("wal.max-bytes", "2g").get(LakehouseConfig.WAL_MAX_BYTES)).isEqualTo(2L << 30);
     assertThat(over("wal.segment-bytes", "512k").get(LakehouseConfig.WAL_SEGMENT_BYTES)).isEqualTo(512L << 10);

@@ -87,6 +87,7 @@ class LandingParserTest {
       "ACCELEROMETER|{\"user\":\"a@b.com\",\"x\":1,\"y\":0,\"z\":0}|MISSING_FIELD|timestamp",
       "ACCELEROMETER|{\"user\":\"a@b.com\",\"timestamp\":1,\"x\":true,\"y\":0,\"z\":0}|WRONG_TYPE|x",
       "CUSTOMER|{\"customerName\":\"n\",\"serialNumber\":\"s\",\"registrationDate\":1}|MISSING_FIELD|email",
+      "CUSTOMER|{\"customerName\":\"Broken \\ud800 Name\",\"email\":\"e@x.com\",\"serialNumber\":\"s\",\"registrationDate\":1}|IMPOSSIBLE_VALUE|customerName",
       "CUSTOMER|{\"email\":\"e@x.com\",\"serialNumber\":\"s\",\"registrationDate\":1,\"shareWithResearchAsOfDate\":\"yes\"}|WRONG_TYPE|shareWithResearchAsOfDate",
   })
   void rejectsWithAPreciseReason(Zone zone, String text, ErrorCode code, String field) {

@@ -22,7 +22,11 @@ import java.util.function.Function;
  * result lists each problem with its index and nothing is written.
  */
 public final class ReadingBatch {
-  private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  // the same limits as the landing parser (one more level for the batch array), so both paths agree
+  private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxNestingDepth(65)
+          .maxStringLength(1 << 20).build())
+      .build();
 
   /** One problem: the reading's index (-1 for the payload as a whole), the field and the rejection. */
   public record Problem(int index, Rejection rejection) {}

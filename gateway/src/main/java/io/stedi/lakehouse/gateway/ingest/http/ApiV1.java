@@ -58,10 +58,6 @@ final class ApiV1 {
       return;
     }
     CredentialStore.Token t = token.get();
-    if (!ingest.ready()) {
-      unavailable(ctx, "the gateway cannot store data right now (write-ahead log full or catalog down)");
-      return;
-    }
     Buffer body = ctx.body().buffer();
     byte[] bytes = body == null ? new byte[0] : body.getBytes();
     String idemHeader = ctx.request().getHeader("Idempotency-Key");
@@ -84,12 +80,20 @@ final class ApiV1 {
             .putHeader("Idempotent-Replayed", "true").end(seen.response());
         return;
       }
+      if (!ingest.ready()) {
+        unavailable(ctx, "the gateway cannot store data right now (write-ahead log full or catalog down)");
+        return;
+      }
       if (inFlight.putIfAbsent(idemKey, Boolean.TRUE) != null) {
         ctx.response().putHeader("Retry-After", "1");
         ApiError.send(ctx, 429, "request_in_progress", "a request with Idempotency-Key '" + idemHeader
             + "' is still being processed; retry shortly", null);
         return;
       }
+    }
+    if (idemKey == null && !ingest.ready()) {
+      unavailable(ctx, "the gateway cannot store data right now (write-ahead log full or catalog down)");
+      return;
     }
     String email = t.email();
     ReadingBatch batch = ReadingBatch.parse(zone, bytes, single, !single, maxReadings, row -> owner(row, ownerField, email));

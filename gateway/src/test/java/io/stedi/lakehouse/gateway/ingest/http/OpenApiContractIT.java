@@ -86,9 +86,11 @@ class OpenApiContractIT {
   static void stop() throws Exception {
     if (pressured != null) {
       pressured.close();
+      pressured = null;
     }
     if (gw != null) {
       gw.close();
+      gw = null;
     }
   }
 
