@@ -92,6 +92,16 @@ public final class ConfigSources {
     return file.get(key);
   }
 
+  /** The typed value of every key: the raw value in precedence order, or its default. */
+  public Map<ConfigKey<?>, Object> resolve(Collection<? extends ConfigKey<?>> keys) {
+    Map<ConfigKey<?>, Object> values = new java.util.LinkedHashMap<>();
+    for (ConfigKey<?> k : keys) {
+      String raw = raw(k.name());
+      values.put(k, k.parse(raw == null ? k.defaultText() : raw));
+    }
+    return values;
+  }
+
   /** Where a key's value comes from: cli, env, file or default. */
   public String origin(String key) {
     if (cli.containsKey(key)) {

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -81,11 +80,7 @@ public final class LakehouseConfig {
 
   /** Resolves every key from the sources (falling back to defaults) and validates the result. */
   public static LakehouseConfig from(ConfigSources sources) {
-    Map<ConfigKey<?>, Object> values = new LinkedHashMap<>();
-    for (ConfigKey<?> k : KEYS) {
-      String raw = sources.raw(k.name());
-      values.put(k, k.parse(raw == null ? k.defaultText() : raw));
-    }
+    Map<ConfigKey<?>, Object> values = sources.resolve(KEYS);
     LakehouseConfig c = new LakehouseConfig(values, sources);
     c.validate();
     return c;

@@ -62,11 +62,7 @@ public final class CurationConfig {
   }
 
   public static CurationConfig from(ConfigSources sources) {
-    Map<ConfigKey<?>, Object> v = new LinkedHashMap<>();
-    for (ConfigKey<?> k : KEYS) {
-      String raw = sources.raw(k.name());
-      v.put(k, k.parse(raw == null ? k.defaultText() : raw));
-    }
+    Map<ConfigKey<?>, Object> v = sources.resolve(KEYS);
     CurationConfig c = new CurationConfig(v, LakehouseConfig.from(sources));
     c.validate();
     return c;

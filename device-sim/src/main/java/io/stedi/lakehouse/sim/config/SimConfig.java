@@ -5,7 +5,6 @@ import io.stedi.lakehouse.config.ConfigSources;
 import io.stedi.lakehouse.config.LakehouseConfig;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -113,11 +112,7 @@ public final class SimConfig {
 
   /** Resolves every sim key (falling back to defaults) and validates. */
   public static SimConfig from(ConfigSources sources) {
-    Map<ConfigKey<?>, Object> v = new LinkedHashMap<>();
-    for (ConfigKey<?> k : KEYS) {
-      String raw = sources.raw(k.name());
-      v.put(k, k.parse(raw == null ? k.defaultText() : raw));
-    }
+    Map<ConfigKey<?>, Object> v = sources.resolve(KEYS);
     SimConfig c = new SimConfig(v, sources);
     c.validate();
     return c;

@@ -6,7 +6,6 @@ import io.stedi.lakehouse.config.LakehouseConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -72,11 +71,7 @@ public final class GatewayConfig {
 
   /** Resolves and validates. */
   public static GatewayConfig from(ConfigSources sources) {
-    Map<ConfigKey<?>, Object> v = new LinkedHashMap<>();
-    for (ConfigKey<?> k : KEYS) {
-      String raw = sources.raw(k.name());
-      v.put(k, k.parse(raw == null ? k.defaultText() : raw));
-    }
+    Map<ConfigKey<?>, Object> v = sources.resolve(KEYS);
     GatewayConfig c = new GatewayConfig(v, LakehouseConfig.from(sources));
     c.validate();
     return c;
