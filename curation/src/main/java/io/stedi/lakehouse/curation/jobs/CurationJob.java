@@ -28,7 +28,15 @@ public enum CurationJob {
 
   /** The statement of {@code sql/<table>.sql} with the run's options filled in. */
   public String statement(CurationConfig config) {
-    String path = "/sql/" + table + ".sql";
+    return sql("/sql/" + table + ".sql", config);
+  }
+
+  /** The text of {@code sql/incremental/<table>.sql} (several statements) with the run's options filled in. */
+  String incrementalSql(CurationConfig config) {
+    return sql("/sql/incremental/" + table + ".sql", config);
+  }
+
+  private static String sql(String path, CurationConfig config) {
     try (InputStream in = CurationJob.class.getResourceAsStream(path)) {
       if (in == null) {
         throw new IllegalStateException("missing " + path);

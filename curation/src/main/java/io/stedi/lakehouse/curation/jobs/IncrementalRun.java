@@ -4,12 +4,7 @@ import io.stedi.lakehouse.config.LakehouseConfig;
 import io.stedi.lakehouse.curation.config.CurationConfig;
 import io.stedi.lakehouse.table.LandingTables;
 import io.stedi.lakehouse.table.Zone;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.iceberg.Snapshot;
@@ -154,21 +149,9 @@ final class IncrementalRun {
   }
 
   private String[] statements(CurationJob job) {
-    String path = "/sql/incremental/" + job.table() + ".sql";
-    try (InputStream in = IncrementalRun.class.getResourceAsStream(path)) {
-      if (in == null) {
-        throw new IllegalStateException("missing " + path);
-      }
-      String sql = new String(in.readAllBytes(), StandardCharsets.UTF_8)
-          .replace("${consent_window}",
-              Boolean.toString(config.get(CurationConfig.CONSENT) == CurationConfig.Consent.WINDOW))
-          .replace("${ml_join}", config.get(CurationConfig.ML_JOIN).name().toLowerCase(Locale.ROOT));
-      // the files hold a few statements separated by ';' at a line end (no ';' inside literals)
-      return java.util.Arrays.stream(sql.split(";\\s*\\n")).map(String::strip).filter(s -> !s.isEmpty())
-          .map(IncrementalRun::stripComments).filter(s -> !s.isBlank()).toArray(String[]::new);
-    } catch (IOException e) {
-      throw new UncheckedIOException("reading " + path, e);
-    }
+    // the files hold a few statements separated by ';' at a line end (no ';' inside literals)
+    return java.util.Arrays.stream(job.incrementalSql(config).split(";\\s*\\n")).map(String::strip)
+        .filter(s -> !s.isEmpty()).map(IncrementalRun::stripComments).filter(s -> !s.isBlank()).toArray(String[]::new);
   }
 
   private static String stripComments(String s) {
