@@ -20,19 +20,17 @@ final class DropCounter {
     long customers = one("SELECT count(DISTINCT email) FROM stedi.customer_landing WHERE email IS NOT NULL");
     d.put("customer_trusted.no_consent", customers - written.get("customer_trusted"));
 
-    long accel = one("SELECT count(*) FROM (SELECT DISTINCT user, timestamp, x, y, z FROM stedi.accelerometer_landing)");
-    long accelUnknown = one("SELECT count(*) FROM (SELECT DISTINCT user, timestamp, x, y, z FROM stedi.accelerometer_landing) a"
-        + " WHERE NOT EXISTS (SELECT 1 FROM stedi.customer_trusted c WHERE c.email = a.user)");
+    long[] accelCounts = accelerometer("stedi.accelerometer_landing");
+    long accel = accelCounts[0];
+    long accelUnknown = accelCounts[1];
     d.put("accelerometer_trusted.unknown_customer", accelUnknown);
     d.put("accelerometer_trusted.before_consent", window ? accel - accelUnknown - written.get("accelerometer_trusted") : 0L);
 
     d.put("customers_curated.no_matching_reading", written.get("customer_trusted") - written.get("customers_curated"));
 
-    long steps = one("SELECT count(*) FROM (SELECT DISTINCT sensorReadingTime, serialNumber, distanceFromObject"
-        + " FROM stedi.step_trainer_landing)");
-    long stepUnknown = one("SELECT count(*) FROM (SELECT DISTINCT sensorReadingTime, serialNumber, distanceFromObject"
-        + " FROM stedi.step_trainer_landing) s WHERE NOT EXISTS"
-        + " (SELECT 1 FROM stedi.customers_curated c WHERE c.serialNumber = s.serialNumber)");
+    long[] stepCounts = stepTrainer("stedi.step_trainer_landing");
+    long steps = stepCounts[0];
+    long stepUnknown = stepCounts[1];
     d.put("step_trainer_trusted.unknown_customer", stepUnknown);
     d.put("step_trainer_trusted.before_consent", window ? steps - stepUnknown - written.get("step_trainer_trusted") : 0L);
 
@@ -40,6 +38,22 @@ final class DropCounter {
         + " WHERE NOT EXISTS (SELECT 1 FROM stedi.machine_learning_curated m WHERE m.sensorReadingTime = s.sensorReadingTime"
         + " AND m.serialNumber = s.serialNumber AND m.distanceFromObject = s.distanceFromObject)"));
     return d;
+  }
+
+  /** Distinct accelerometer readings in {@code relation}, and how many belong to no customer_trusted customer. */
+  long[] accelerometer(String relation) {
+    String distinct = "(SELECT DISTINCT user, timestamp, x, y, z FROM " + relation + ")";
+    return new long[] {one("SELECT count(*) FROM " + distinct),
+        one("SELECT count(*) FROM " + distinct + " a"
+            + " WHERE NOT EXISTS (SELECT 1 FROM stedi.customer_trusted c WHERE c.email = a.user)")};
+  }
+
+  /** Distinct Step Trainer readings in {@code relation}, and how many belong to no customers_curated serial. */
+  long[] stepTrainer(String relation) {
+    String distinct = "(SELECT DISTINCT sensorReadingTime, serialNumber, distanceFromObject FROM " + relation + ")";
+    return new long[] {one("SELECT count(*) FROM " + distinct),
+        one("SELECT count(*) FROM " + distinct + " s WHERE NOT EXISTS"
+            + " (SELECT 1 FROM stedi.customers_curated c WHERE c.serialNumber = s.serialNumber)")};
   }
 
   private long one(String sql) {

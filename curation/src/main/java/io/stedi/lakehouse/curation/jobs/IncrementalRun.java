@@ -106,16 +106,15 @@ final class IncrementalRun {
       }
     }
     Map<String, Long> d = new LinkedHashMap<>();
-    long newAccel = one("SELECT count(*) FROM (SELECT DISTINCT user, timestamp, x, y, z FROM new_accelerometer_landing)");
-    long accelUnknown = one("SELECT count(*) FROM (SELECT DISTINCT user, timestamp, x, y, z FROM new_accelerometer_landing) a"
-        + " WHERE NOT EXISTS (SELECT 1 FROM stedi.customer_trusted c WHERE c.email = a.user)");
+    DropCounter counter = new DropCounter(spark, config);
+    long[] accelCounts = counter.accelerometer("new_accelerometer_landing");
+    long newAccel = accelCounts[0];
+    long accelUnknown = accelCounts[1];
     d.put("accelerometer_trusted.unknown_customer", accelUnknown);
     d.put("accelerometer_trusted.before_consent", newAccel - accelUnknown - one("SELECT count(*) FROM new_accelerometer_trusted"));
-    long newSteps = one("SELECT count(*) FROM (SELECT DISTINCT sensorReadingTime, serialNumber, distanceFromObject"
-        + " FROM new_step_trainer_landing)");
-    long stepUnknown = one("SELECT count(*) FROM (SELECT DISTINCT sensorReadingTime, serialNumber, distanceFromObject"
-        + " FROM new_step_trainer_landing) s WHERE NOT EXISTS"
-        + " (SELECT 1 FROM stedi.customers_curated c WHERE c.serialNumber = s.serialNumber)");
+    long[] stepCounts = counter.stepTrainer("new_step_trainer_landing");
+    long newSteps = stepCounts[0];
+    long stepUnknown = stepCounts[1];
     d.put("step_trainer_trusted.unknown_customer", stepUnknown);
     d.put("step_trainer_trusted.before_consent", Math.max(0, newSteps - stepUnknown - one("SELECT count(*) FROM"
         + " new_step_trainer_trusted s WHERE EXISTS (SELECT 1 FROM new_step_trainer_landing l WHERE"
