@@ -113,6 +113,36 @@ public final class CredentialStore {
     return secret;
   }
 
+  /**
+   * Registers many devices and tokens in one locked, fsynced rewrite of the file (load tests provision thousands;
+   * one {@link #addDevice} per device would rewrite the whole file each time). Returns serial to secret and
+   * bearer token to email, each shown once.
+   */
+  public Provisioned provision(List<String> serials, Map<String, String> tokenNameToEmail) {
+    Map<String, String> secrets = new java.util.LinkedHashMap<>();
+    Map<String, String> bearers = new java.util.LinkedHashMap<>();
+    String now = Instant.now().toString();
+    edit(c -> {
+      for (String serial : serials) {
+        String secret = Credentials.newSecret();
+        String salt = Credentials.newSalt();
+        c.devices().put(serial, new Device(serial, salt, Credentials.hash(salt, secret), now, false));
+        secrets.put(serial, secret);
+      }
+      for (Map.Entry<String, String> e : tokenNameToEmail.entrySet()) {
+        String id = Credentials.newId();
+        String secret = Credentials.newSecret();
+        String salt = Credentials.newSalt();
+        c.tokens().put(id, new Token(id, e.getKey(), e.getValue(), salt, Credentials.hash(salt, secret), now, false));
+        bearers.put(id + "." + secret, e.getValue());
+      }
+    });
+    return new Provisioned(secrets, bearers);
+  }
+
+  /** What {@link #provision} issued: serial to secret, bearer token to email. */
+  public record Provisioned(Map<String, String> deviceSecrets, Map<String, String> tokenEmails) {}
+
   /** Revokes a device; returns false if unknown. */
   public boolean revokeDevice(String serial) {
     boolean[] found = {false};

@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code stedi devices add|list|revoke}: Step Trainer credentials. */
 @Command(name = "devices", mixinStandardHelpOptions = true, description = "Manage Step Trainer credentials.",
-    subcommands = {DevicesCommand.Add.class, DevicesCommand.ListDevices.class, DevicesCommand.Revoke.class})
+    subcommands = {DevicesCommand.Add.class, DevicesCommand.ListDevices.class, DevicesCommand.Revoke.class,
+        ProvisionCommand.class})
 final class DevicesCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;

@@ -69,9 +69,34 @@ class CredentialsCliTest {
   }
 
   @Test
+  void provisionRegistersAFleetInOneGoAndWritesTheSimulatorsCredentialsFile() throws Exception {
+    Path out = home.resolve("creds.json");
+    String[] r = run("devices", "provision", "--devices", "3", "--phones", "2", "--prefix", "demo", "--out",
+        out.toString());
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(Files.getPosixFilePermissions(out)).containsExactlyInAnyOrder(
+        java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toFile());
+    assertThat(json.get("devices")).hasSize(3);
+    assertThat(json.get("tokens")).hasSize(2);
+    CredentialStore store = new CredentialStore(home.resolve("gateway/credentials.json"));
+    for (var d : json.get("devices")) {
+      assertThat(store.authenticateDevice(d.get("serial").asText(), d.get("secret").asText())).isTrue();
+    }
+    assertThat(json.at("/devices/2/serial").asText()).isEqualTo("demo-st-3");
+    var token = store.authenticateToken(json.at("/tokens/1/token").asText());
+    assertThat(token).get().satisfies(t -> assertThat(t.email()).isEqualTo("Demo.Customer2@sim.stedi.test")
+        .isEqualTo(json.at("/tokens/1/email").asText()));
+    assertThat(Files.readString(home.resolve("gateway/credentials.json")))
+        .doesNotContain(json.at("/devices/0/secret").asText());
+    assertThat(run("devices", "provision", "--devices", "0", "--phones", "0", "--out", out.toString())[0])
+        .isEqualTo("2");
+  }
+
+  @Test
   void everyCommandHasHelp() {
     for (String[] cmd : new String[][] {{"gateway"}, {"devices"}, {"devices", "add"}, {"devices", "list"},
-        {"devices", "revoke"}, {"tokens"}, {"tokens", "create"}, {"tokens", "list"}, {"tokens", "revoke"}}) {
+        {"devices", "revoke"}, {"devices", "provision"}, {"tokens"}, {"tokens", "create"}, {"tokens", "list"}, {"tokens", "revoke"}}) {
       StringWriter out = new StringWriter();
       CommandLine cl = GatewayCli.commandLine();
       cl.setOut(new PrintWriter(out));
