@@ -2,9 +2,12 @@ package io.stedi.lakehouse.gateway.ops;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.stedi.lakehouse.commit.CommitCoordinator;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The gateway's metrics in Prometheus format. Tags: protocol (mqtt, https, bridge) and reason (error code). */
@@ -51,6 +54,17 @@ public final class GatewayMetrics {
   public void rejected(String protocol, String reason, long n) {
     Counter.builder("stedi_readings_rejected").tag("protocol", protocol).tag("reason", reason).register(registry)
         .increment(n);
+  }
+
+  /**
+   * Time from a message's arrival to the moment it was durable and its acknowledgement was handed to the
+   * connection: the gateway's share of the device's ack latency (the rest is network and client).
+   */
+  public void durable(String protocol, long nanos) {
+    Timer.builder("stedi_ack_latency").tag("protocol", protocol)
+        .description("Arrival to durable acknowledgement, in the gateway")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry).record(nanos, TimeUnit.NANOSECONDS);
   }
 
   public AtomicInteger connectedDevices() {

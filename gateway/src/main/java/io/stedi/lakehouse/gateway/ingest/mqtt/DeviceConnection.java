@@ -125,9 +125,11 @@ final class DeviceConnection {
     if (qos1) {
       inFlight.add(m.messageId());
     }
+    long arrived = System.nanoTime();
     ingest.append(IngestService.landing(batch.rows(), "mqtt", ingest.newDeliveryKey("mqtt")))
         .onSuccess(lsn -> {
           ingest.metrics().acknowledged("mqtt", n);
+          ingest.metrics().durable("mqtt", System.nanoTime() - arrived);
           if (qos1) {
             inFlight.remove(m.messageId());
             session.markStored(m.messageId());
