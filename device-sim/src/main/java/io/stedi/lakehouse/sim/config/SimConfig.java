@@ -73,6 +73,8 @@ public final class SimConfig {
       "MQTT protocol version of the simulated Step Trainers: 5 or 3 (3.1.1).");
   public static final ConfigKey<Integer> MQTT_KEEP_ALIVE = ConfigKey.integer("sim.mqtt.keep-alive-seconds", "60",
       "MQTT keep-alive the Step Trainers ask for.");
+  public static final ConfigKey<Duration> MQTT_CONNECT_TIMEOUT = ConfigKey.duration("sim.mqtt.connect-timeout", "10s",
+      "How long a Step Trainer waits for its first connection (the client retries by itself meanwhile) before it counts as a connect failure.");
   public static final ConfigKey<Duration> HTTP_BATCH_INTERVAL = ConfigKey.duration("sim.http.batch-interval", "1s",
       "How often a phone posts the readings it collected.");
   public static final ConfigKey<Integer> HTTP_MAX_BATCH = ConfigKey.integer("sim.http.max-batch", "500",
@@ -89,7 +91,7 @@ public final class SimConfig {
       LATE_CONSENT, WITHDRAW_RATE, CONSENT_CHANGE_RATE, PHONE_ONLY_RATE, SHARED_SERIAL_RATE, COLLISION_RATE,
       INTERVAL_MIN, INTERVAL_MAX, DISTANCE_MIN, DISTANCE_MAX, FAULT_MALFORMED, FAULT_DUPLICATE, FAULT_RECONNECT,
       FAULT_RECONNECT_FRACTION, FAULT_CLOCK_SKEW, FAULT_CLOCK_SKEW_MAX, FAULT_LATE, FAULT_LATE_MAX, MQTT_VERSION,
-      MQTT_KEEP_ALIVE, HTTP_BATCH_INTERVAL, HTTP_MAX_BATCH, HTTP_TIMEOUT, HTTP_RETRIES, DRAIN_TIMEOUT);
+      MQTT_KEEP_ALIVE, MQTT_CONNECT_TIMEOUT, HTTP_BATCH_INTERVAL, HTTP_MAX_BATCH, HTTP_TIMEOUT, HTTP_RETRIES, DRAIN_TIMEOUT);
 
   private static final List<ConfigKey<String>> FRACTIONS = List.of(RESEARCH_SHARE, LATE_CONSENT, WITHDRAW_RATE,
       CONSENT_CHANGE_RATE, PHONE_ONLY_RATE, SHARED_SERIAL_RATE, COLLISION_RATE, FAULT_MALFORMED, FAULT_DUPLICATE,
@@ -187,6 +189,9 @@ public final class SimConfig {
     }
     if (get(MQTT_KEEP_ALIVE) < 0 || get(MQTT_KEEP_ALIVE) > 65535) {
       throw new IllegalArgumentException("sim.mqtt.keep-alive-seconds must be 0..65535");
+    }
+    if (get(MQTT_CONNECT_TIMEOUT).toMillis() < 100) {
+      throw new IllegalArgumentException("sim.mqtt.connect-timeout must be at least 100ms");
     }
     if (get(HTTP_BATCH_INTERVAL).toMillis() < 10) {
       throw new IllegalArgumentException("sim.http.batch-interval must be at least 10ms");

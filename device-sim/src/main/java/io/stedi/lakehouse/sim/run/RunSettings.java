@@ -19,10 +19,11 @@ import javax.net.ssl.TrustManagerFactory;
  * @param trust TLS trust (null: the JDK default)
  * @param insecure skip TLS host name checks (self-signed test servers)
  * @param runId prefix of client ids and Idempotency-Keys, unique per run
+ * @param register whether each phone's customer is registered (POST /v1/customers) before readings start
  */
 public record RunSettings(int devices, int phones, double ratePerDevice, Duration duration, int qos,
     Endpoints.MqttAddress mqtt, URI http, TrustManagerFactory trust, boolean insecure, SimCredentials credentials,
-    Path ledger, String runId, SimConfig config) {
+    Path ledger, String runId, SimConfig config, boolean register) {
 
   public RunSettings {
     if (devices < 0 || phones < 0 || devices + phones == 0) {

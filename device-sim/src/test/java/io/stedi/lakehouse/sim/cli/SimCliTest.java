@@ -78,6 +78,22 @@ class SimCliTest {
     Files.writeString(creds, "{\"devices\":[{\"serial\":\"st-1\"}]}");
     assertThat(run("sim", "run", "--devices", "1", "--mqtt", "x:1", "--credentials", creds.toString(), "--ledger",
         tmp.resolve("l.jsonl").toString()).err()).contains("devices[0] needs serial and secret");
+    // credentials come from exactly one of --credentials and --provision; --prefix is checked before provisioning
+    String ledger = tmp.resolve("l.jsonl").toString();
+    assertThat(run("sim", "run", "--devices", "1", "--mqtt", "x:1", "--ledger", ledger).err())
+        .contains("either --credentials FILE or --provision HOME");
+    assertThat(run("sim", "run", "--devices", "1", "--mqtt", "x:1", "--ledger", ledger, "--credentials",
+        creds.toString(), "--provision", tmp.toString()).err()).contains("either --credentials FILE or --provision HOME");
+    Result prefix = run("sim", "run", "--devices", "1", "--mqtt", "x:1", "--ledger", ledger, "--provision",
+        tmp.toString(), "--prefix", "no-dash");
+    assertThat(prefix.code()).isEqualTo(2);
+    assertThat(prefix.err()).contains("--prefix 'no-dash'");
+  }
+
+  @Test
+  void runHelpNamesTheNewOptions() {
+    assertThat(run("sim", "run", "--help").out()).contains("--provision", "--prefix", "--no-register",
+        "POST /v1/customers");
   }
 
   @Test
