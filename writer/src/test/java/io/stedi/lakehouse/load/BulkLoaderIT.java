@@ -213,5 +213,18 @@ class BulkLoaderIT {
     int bad = cl.execute("load", "shoes", f.toString(), "--home", tmp.resolve("home").toString());
     assertThat(bad).isEqualTo(2);
     assertThat(err.toString()).contains("unknown zone 'shoes'");
+
+    StringWriter tables = new StringWriter();
+    CommandLine tl = WriterCli.commandLine();
+    tl.setOut(new PrintWriter(tables));
+    assertThat(tl.execute("tables", "--home", tmp.resolve("home").toString())).isZero();
+    // rows from the snapshot summaries: the one good line landed, the bad one is in quarantine
+    assertThat(tables.toString()).containsPattern("landing +step_trainer_landing +1 +1 ")
+        .containsPattern("landing +quarantine +1 +1 ");
+    StringWriter empty = new StringWriter();
+    CommandLine el = WriterCli.commandLine();
+    el.setOut(new PrintWriter(empty));
+    assertThat(el.execute("tables", "--home", tmp.resolve("empty").toString())).isZero();
+    assertThat(empty.toString()).startsWith("no stedi tables yet");
   }
 }
