@@ -3,7 +3,9 @@ package io.stedi.lakehouse.gateway;
 import io.stedi.lakehouse.catalog.Catalogs;
 import io.stedi.lakehouse.commit.CommitCoordinator;
 import io.stedi.lakehouse.config.LakehouseConfig;
+import io.stedi.lakehouse.erasure.ForgottenIdentities;
 import io.stedi.lakehouse.gateway.auth.CredentialStore;
+import io.stedi.lakehouse.gateway.auth.ErasureGuard;
 import io.stedi.lakehouse.gateway.config.GatewayConfig;
 import io.stedi.lakehouse.gateway.ingest.IdempotencyStore;
 import io.stedi.lakehouse.gateway.ingest.IngestService;
@@ -32,10 +34,12 @@ public final class GatewayServer implements AutoCloseable {
   private final MqttIngestVerticle mqtt;
   private final HttpIngestVerticle http;
   private final long reloadTimer;
+  private final ErasureGuard erasure;
   private volatile boolean closed;
 
   private GatewayServer(Vertx vertx, Catalog catalog, CommitCoordinator coordinator, MqttIngestVerticle mqtt,
-      HttpIngestVerticle http, long reloadTimer) {
+      HttpIngestVerticle http, long reloadTimer, ErasureGuard erasure) {
+    this.erasure = erasure;
     this.vertx = vertx;
     this.catalog = catalog;
     this.coordinator = coordinator;
@@ -50,11 +54,14 @@ public final class GatewayServer implements AutoCloseable {
     Catalog catalog = Catalogs.open(lake);
     IdempotencyStore idempotency = new IdempotencyStore(config.idempotencyFile(),
         config.get(GatewayConfig.IDEMPOTENCY_RETENTION));
-    CommitCoordinator coordinator = CommitCoordinator.start(catalog, lake, idempotency);
     CredentialStore credentials = new CredentialStore(config.credentialsFile());
+    // read the erasure receipts before the first commit cycle, so that a replayed log drops forgotten readings
+    ErasureGuard erasure = new ErasureGuard(credentials, config.reregistrationsFile());
+    erasure.use(ForgottenIdentities.start(catalog, config.get(GatewayConfig.ERASURE_REFRESH), erasure));
+    CommitCoordinator coordinator = CommitCoordinator.start(catalog, lake, idempotency, erasure.identities().walFilter());
     GatewayMetrics metrics = new GatewayMetrics(coordinator);
     IngestService ingest = new IngestService(vertx, coordinator, metrics, idempotency,
-        lake.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES));
+        lake.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES), erasure);
     MqttIngestVerticle mqtt = new MqttIngestVerticle(config, credentials, ingest);
     HttpIngestVerticle http = new HttpIngestVerticle(config, credentials, ingest);
     Future<String> m = config.get(GatewayConfig.MQTT_PORT) < 0 ? Future.succeededFuture("off") : vertx.deployVerticle(mqtt);
@@ -68,7 +75,7 @@ public final class GatewayServer implements AutoCloseable {
       return null;
     }));
     LOG.info("gateway {} ready: mqtt port {}, http port {}", coordinator.instanceId(), mqtt.port(), http.port());
-    return new GatewayServer(vertx, catalog, coordinator, mqtt, http, timer);
+    return new GatewayServer(vertx, catalog, coordinator, mqtt, http, timer, erasure);
   }
 
   /** The bound MQTT port, or -1 when MQTT is off. */
@@ -82,6 +89,11 @@ public final class GatewayServer implements AutoCloseable {
 
   public CommitCoordinator coordinator() {
     return coordinator;
+  }
+
+  /** Who is refused because they were forgotten. */
+  public ErasureGuard erasure() {
+    return erasure;
   }
 
   /** Stops the listeners, commits everything acknowledged, and closes the log and catalog. */
@@ -100,6 +112,7 @@ public final class GatewayServer implements AutoCloseable {
       LOG.warn("stopping listeners: {}", e.toString());
     }
     coordinator.close();
+    erasure.close();
     if (catalog instanceof AutoCloseable) {
       try {
         ((AutoCloseable) catalog).close();

@@ -49,10 +49,12 @@ public final class CommitCoordinator implements Closeable {
   private long drainedLsn;
 
   private final SideEntrySink sideSink;
+  private final EntryFilter filter;
 
-  private CommitCoordinator(Catalog catalog, LakehouseConfig config, SideEntrySink sideSink) {
+  private CommitCoordinator(Catalog catalog, LakehouseConfig config, SideEntrySink sideSink, EntryFilter filter) {
     this.config = config;
     this.sideSink = sideSink;
+    this.filter = filter;
     this.instanceId = config.get(LakehouseConfig.INSTANCE_ID);
     int retries = config.get(LakehouseConfig.COMMIT_RETRIES);
     long target = config.get(LakehouseConfig.TARGET_FILE_BYTES);
@@ -86,7 +88,16 @@ public final class CommitCoordinator implements Closeable {
 
   /** Like {@link #start(Catalog, LakehouseConfig)}, handing side entries to {@code sideSink}. */
   public static CommitCoordinator start(Catalog catalog, LakehouseConfig config, SideEntrySink sideSink) {
-    CommitCoordinator c = new CommitCoordinator(catalog, config, sideSink);
+    return start(catalog, config, sideSink, EntryFilter.NONE);
+  }
+
+  /**
+   * Like {@link #start(Catalog, LakehouseConfig, SideEntrySink)}; entries {@code filter} rejects at commit time
+   * (readings of a forgotten identity that waited in the log) are dropped instead of written.
+   */
+  public static CommitCoordinator start(Catalog catalog, LakehouseConfig config, SideEntrySink sideSink,
+      EntryFilter filter) {
+    CommitCoordinator c = new CommitCoordinator(catalog, config, sideSink, filter);
     c.cycle();
     c.loop.start();
     return c;
@@ -156,7 +167,7 @@ public final class CommitCoordinator implements Closeable {
   private boolean cycle() {
     appendedSinceCycle.set(0);
     boolean ok;
-    try (CycleWriter w = new CycleWriter(tables, positions, config, instanceId, stats, sideSink)) {
+    try (CycleWriter w = new CycleWriter(tables, positions, config, instanceId, stats, sideSink, filter)) {
       long upTo = w.drain(wal, drainedLsn);
       w.commitAll(upTo);
       if (upTo > drainedLsn) {

@@ -31,12 +31,14 @@ final class CycleWriter implements AutoCloseable {
   private final String instanceId;
   private final CommitStats stats;
   private final SideEntrySink sideSink;
+  private final EntryFilter filter;
   private final String cycleId = UUID.randomUUID().toString();
   private final Map<String, DataFileSink> sinks = new LinkedHashMap<>();
 
   CycleWriter(Map<String, Table> tables, Map<String, Long> positions, LakehouseConfig config, String instanceId,
-      CommitStats stats, SideEntrySink sideSink) {
+      CommitStats stats, SideEntrySink sideSink, EntryFilter filter) {
     this.sideSink = sideSink;
+    this.filter = filter;
     this.tables = tables;
     this.positions = positions;
     this.config = config;
@@ -47,6 +49,7 @@ final class CycleWriter implements AutoCloseable {
   /** Writes every durable entry after {@code afterLsn} not yet committed to its table; returns the last LSN read. */
   long drain(WriteAheadLog wal, long afterLsn) {
     long[] last = {afterLsn};
+    long[] dropped = {0};
     int maxPayload = config.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES);
     wal.readAfter(afterLsn, rec -> {
       for (WalEntry e : WalEntry.decode(rec.payload())) {
@@ -58,12 +61,14 @@ final class CycleWriter implements AutoCloseable {
         if (rec.lsn() <= positions.get(t)) {
           continue; // already committed to this table before a restart
         }
-        DataFileSink sink = sinks.computeIfAbsent(t, k ->
-            new DataFileSink(tables.get(k), config.get(LakehouseConfig.TARGET_FILE_BYTES), cycleId));
         if (e.target() == null) {
           String[] f = e.quarantineFields();
+          if (filter.dropQuarantine(f[0], f[1], f[4], f[5])) {
+            dropped[0]++;
+            continue;
+          }
           Rejection r = new Rejection(ErrorCode.valueOf(f[2]), f[3], f[4]);
-          sink.write(Quarantine.record(f[0], f[1], r, f[5], maxPayload, e.arrivalMillis(), e.source(), e.key()));
+          sink(t).write(Quarantine.record(f[0], f[1], r, f[5], maxPayload, e.arrivalMillis(), e.source(), e.key()));
         } else {
           ParseResult p = LandingParser.parse(e.target(), new String(e.body(), java.nio.charset.StandardCharsets.UTF_8));
           if (!p.ok()) {
@@ -71,12 +76,25 @@ final class CycleWriter implements AutoCloseable {
             throw new IllegalStateException("wal entry " + e.key() + " at lsn " + rec.lsn() + " does not parse: "
                 + p.rejection().message());
           }
+          if (filter.dropLanding(p.row())) {
+            dropped[0]++;
+            continue;
+          }
+          DataFileSink sink = sink(t);
           sink.write(p.row().toRecord(sink.schema(), e.arrivalMillis() * 1000L, e.source(), e.key()));
         }
       }
       last[0] = rec.lsn();
     });
+    if (dropped[0] > 0) {
+      LOG.info("writer {} commit {}: dropped {} waiting entries of forgotten identities", instanceId, cycleId, dropped[0]);
+    }
     return last[0];
+  }
+
+  private DataFileSink sink(String t) {
+    return sinks.computeIfAbsent(t, k ->
+        new DataFileSink(tables.get(k), config.get(LakehouseConfig.TARGET_FILE_BYTES), cycleId));
   }
 
   /** Commits each table that received rows, recording {@code upTo} as its position. */

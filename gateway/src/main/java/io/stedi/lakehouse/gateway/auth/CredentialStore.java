@@ -89,6 +89,12 @@ public final class CredentialStore {
     return d != null && !d.revoked();
   }
 
+  /** When the device's current secret was issued (ISO-8601), or null for an unknown or revoked device. */
+  public String deviceCreatedAt(String serial) {
+    Device d = serial == null ? null : contents.devices().get(serial);
+    return d == null || d.revoked() ? null : d.createdAt();
+  }
+
   /** Finds the token a bearer value {@code <id>.<secret>} belongs to, if valid and not revoked. */
   public Optional<Token> authenticateToken(String bearer) {
     if (bearer == null) {

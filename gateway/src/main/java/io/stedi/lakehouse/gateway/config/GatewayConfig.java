@@ -49,10 +49,14 @@ public final class GatewayConfig {
   public static final ConfigKey<String> BRIDGE_PASSWORD = ConfigKey.string("gateway.bridge.password", "",
       "Bridge mode: password at the external broker (never logged).");
 
+  public static final ConfigKey<Duration> ERASURE_REFRESH = ConfigKey.duration("gateway.erasure.refresh", "5s",
+      "How often stedi.erasure_receipts is re-read; a forgotten identity is refused at most this long after bin/stedi forget starts.");
+
   /** Every gateway key, in documentation order. */
   public static final List<ConfigKey<?>> KEYS = List.of(HOST, MQTT_PORT, HTTP_PORT, TLS_CERT, TLS_KEY,
       MQTT_MAX_MESSAGE_BYTES, MQTT_MAX_CONNECTIONS_PER_DEVICE, MQTT_MAX_KEEP_ALIVE, HTTP_MAX_BATCH, HTTP_MAX_BODY_BYTES,
-      IDEMPOTENCY_RETENTION, CREDENTIALS_FILE, BRIDGE_URL, BRIDGE_TOPIC, BRIDGE_CLIENT_ID, BRIDGE_USER, BRIDGE_PASSWORD);
+      IDEMPOTENCY_RETENTION, CREDENTIALS_FILE, BRIDGE_URL, BRIDGE_TOPIC, BRIDGE_CLIENT_ID, BRIDGE_USER, BRIDGE_PASSWORD,
+      ERASURE_REFRESH);
 
   private final Map<ConfigKey<?>, Object> values;
   private final LakehouseConfig lakehouse;
@@ -111,6 +115,9 @@ public final class GatewayConfig {
     if (get(IDEMPOTENCY_RETENTION).toMinutes() < 1) {
       throw new IllegalArgumentException("gateway.idempotency.retention must be at least 1m");
     }
+    if (get(ERASURE_REFRESH).toMillis() < 100 || get(ERASURE_REFRESH).toMillis() > 3_600_000) {
+      throw new IllegalArgumentException("gateway.erasure.refresh must be 100ms..1h");
+    }
     String url = get(BRIDGE_URL);
     if (!url.isBlank() && !url.matches("mqtts?://[^:/]+(:\\d+)?/?")) {
       throw new IllegalArgumentException("gateway.bridge.url must look like mqtt://host:1883 or mqtts://host:8883");
@@ -137,6 +144,11 @@ public final class GatewayConfig {
   /** Where Idempotency-Key records are kept once their WAL segment is committed. */
   public Path idempotencyFile() {
     return lakehouse.home().resolve("gateway").resolve("idempotency-" + lakehouse.get(LakehouseConfig.INSTANCE_ID) + ".log");
+  }
+
+  /** Where the emails that registered again after being forgotten are kept (hashes only; this gateway only). */
+  public Path reregistrationsFile() {
+    return lakehouse.home().resolve("gateway").resolve("reregistrations.json");
   }
 
   /** The bridge's MQTT client id. */

@@ -4,6 +4,7 @@ import io.stedi.lakehouse.commit.CommitCoordinator;
 import io.stedi.lakehouse.commit.WalEntry;
 import io.stedi.lakehouse.error.ErrorCode;
 import io.stedi.lakehouse.error.StediException;
+import io.stedi.lakehouse.gateway.auth.ErasureGuard;
 import io.stedi.lakehouse.gateway.ops.GatewayMetrics;
 import io.stedi.lakehouse.parse.LandingRow;
 import io.stedi.lakehouse.parse.Rejection;
@@ -29,9 +30,11 @@ public final class IngestService {
   private final int maxPayloadBytes;
   private final String instance;
   private final AtomicLong sequence = new AtomicLong();
+  private final ErasureGuard erasure;
 
   public IngestService(Vertx vertx, CommitCoordinator coordinator, GatewayMetrics metrics, IdempotencyStore idempotency,
-      int maxPayloadBytes) {
+      int maxPayloadBytes, ErasureGuard erasure) {
+    this.erasure = erasure;
     this.vertx = vertx;
     this.coordinator = coordinator;
     this.metrics = metrics;
@@ -109,5 +112,19 @@ public final class IngestService {
 
   public CommitCoordinator coordinator() {
     return coordinator;
+  }
+
+  /** Which serials and users are refused because they were forgotten. */
+  public ErasureGuard erasure() {
+    return erasure;
+  }
+
+  /**
+   * Records that input of a forgotten identity was refused, without its content: storing the payload in the
+   * quarantine table would put the erased email or serial back into the warehouse.
+   */
+  public Future<Void> refuseErased(String protocol, String zone, String origin, long readings) {
+    return quarantine(protocol, zone, origin, new Rejection(ErrorCode.FORBIDDEN, null,
+        "input of an erased identity (bin/stedi forget) refused; content not kept"), null, readings);
   }
 }

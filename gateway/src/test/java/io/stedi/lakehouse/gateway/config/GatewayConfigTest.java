@@ -48,7 +48,8 @@ class GatewayConfigTest {
     assertThat(c.get(GatewayConfig.BRIDGE_CLIENT_ID)).isEmpty();
     assertThat(c.get(GatewayConfig.BRIDGE_USER)).isEmpty();
     assertThat(c.get(GatewayConfig.BRIDGE_PASSWORD)).isEmpty();
-    assertThat(GatewayConfig.KEYS).as("a new key needs a pinned default above").hasSize(17);
+    assertThat(c.get(GatewayConfig.ERASURE_REFRESH)).isEqualTo(Duration.ofSeconds(5));
+    assertThat(GatewayConfig.KEYS).as("a new key needs a pinned default above").hasSize(18);
     assertThat(c.tls()).isFalse();
     assertThat(c.lakehouse().get(LakehouseConfig.INSTANCE_ID)).isEqualTo("writer-1");
   }
@@ -123,6 +124,8 @@ class GatewayConfigTest {
         "gateway.http.max-body-bytes must be 1k..64m");
     rule("gateway.idempotency.retention", List.of("1m", "60s", "24h", "7d"), List.of("59s", "500ms", "0s"),
         "gateway.idempotency.retention must be at least 1m");
+    rule("gateway.erasure.refresh", List.of("100ms", "5s", "1h"), List.of("99ms", "0s", "61m"),
+        "gateway.erasure.refresh must be 100ms..1h");
     assertThat(over("gateway.http.max-body-bytes", "64m").get(GatewayConfig.HTTP_MAX_BODY_BYTES)).isEqualTo(64L << 20);
     assertThat(over("gateway.idempotency.retention", "7d").get(GatewayConfig.IDEMPOTENCY_RETENTION))
         .isEqualTo(Duration.ofDays(7));

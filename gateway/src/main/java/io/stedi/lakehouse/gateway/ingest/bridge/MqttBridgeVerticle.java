@@ -106,6 +106,11 @@ public final class MqttBridgeVerticle extends AbstractVerticle {
       return;
     }
     String serial = t.group(1);
+    if (ingest.erasure().serialRefused(serial)) {
+      ingest.metrics().received("bridge", 1);
+      ingest.refuseErased("bridge", Zone.STEP_TRAINER.cliName(), "bridge (erased device)", 1).onComplete(x -> m.ack());
+      return;
+    }
     ReadingBatch batch = ReadingBatch.parse(Zone.STEP_TRAINER, payload, true, true, 10_000,
         row -> serial.equals(row.get("serialNumber")) ? null : new Rejection(ErrorCode.FORBIDDEN, "serialNumber",
             "reading serialNumber " + row.get("serialNumber") + " does not match topic serial " + serial));

@@ -10,6 +10,7 @@ import io.stedi.lakehouse.gateway.ingest.ReadingBatch;
 import io.stedi.lakehouse.parse.LandingRow;
 import io.stedi.lakehouse.parse.Rejection;
 import io.stedi.lakehouse.table.Zone;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -25,6 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** The handlers of API v1: {@code POST /v1/accelerometer} and {@code POST /v1/customers}. */
 final class ApiV1 {
+  private static final String ERASED = "this customer's data was erased at their request (right to be forgotten);"
+      + " readings are accepted again after they register again (POST /v1/customers)";
+
   private final GatewayConfig config;
   private final CredentialStore credentials;
   private final IngestService ingest;
@@ -96,14 +100,21 @@ final class ApiV1 {
       return;
     }
     String email = t.email();
-    ReadingBatch batch = ReadingBatch.parse(zone, bytes, single, !single, maxReadings, row -> owner(row, ownerField, email));
+    boolean readings = zone == Zone.ACCELEROMETER;
+    ReadingBatch batch = ReadingBatch.parse(zone, bytes, single, !single, maxReadings, row -> {
+      Rejection r = owner(row, ownerField, email);
+      return r == null && readings ? erased(row, ownerField) : r;
+    });
     if (!batch.ok()) {
       release(idemKey);
       int n = Math.max(1, batch.problems().size());
       ingest.metrics().received("https", n);
       ReadingBatch rejected = batch;
-      ingest.quarantine("https", zone.cliName(), "client " + t.name(), batch.firstRejection(),
-          new String(bytes, StandardCharsets.UTF_8), n).onComplete(x -> ApiError.send(ctx, ApiError.status(rejected),
+      // readings of an erased customer are quarantined without their content (it would hold the erased email)
+      Future<Void> stored = erased(batch) ? ingest.refuseErased("https", zone.cliName(), "client " + t.name(), n)
+          : ingest.quarantine("https", zone.cliName(), "client " + t.name(), batch.firstRejection(),
+              new String(bytes, StandardCharsets.UTF_8), n);
+      stored.onComplete(x -> ApiError.send(ctx, ApiError.status(rejected),
               ApiError.code(rejected), summary(rejected), ApiError.details(rejected)));
       return;
     }
@@ -116,7 +127,8 @@ final class ApiV1 {
     if (record != null) {
       entries.add(IdempotencyStore.sideEntry(record));
     }
-    ingest.append(entries).onComplete(ar -> {
+    Future<Void> registered = zone == Zone.CUSTOMER ? reregister(ctx, rows) : Future.succeededFuture();
+    registered.compose(x -> ingest.append(entries)).onComplete(ar -> {
       if (ar.succeeded()) {
         if (record != null) {
           ingest.idempotency().remember(record);
@@ -141,6 +153,31 @@ final class ApiV1 {
     ingest.metrics().rejected("https", "unavailable", 1);
     ctx.response().putHeader("Retry-After", "1");
     ApiError.send(ctx, 503, "unavailable", message, null);
+  }
+
+  private Rejection erased(LandingRow row, String field) {
+    return ingest.erasure().userRefused(String.valueOf(row.get(field)))
+        ? new Rejection(ErrorCode.FORBIDDEN, field, ERASED) : null;
+  }
+
+  private static boolean erased(ReadingBatch b) {
+    return b.problems().stream().anyMatch(p -> ERASED.equals(p.rejection().message()));
+  }
+
+  /**
+   * A customer record for a forgotten email is a new registration: it lifts the refusal (durably, before the
+   * record is stored, so that the commit-time filter lets it through). The file write runs off the event loop.
+   */
+  private Future<Void> reregister(RoutingContext ctx, List<LandingRow> rows) {
+    List<String> refused = rows.stream().map(r -> String.valueOf(r.get("email")))
+        .filter(e -> ingest.erasure().userRefused(e)).toList();
+    if (refused.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return ctx.vertx().executeBlocking(() -> {
+      refused.forEach(e -> ingest.erasure().customerRegistering(e));
+      return null;
+    });
   }
 
   private static Rejection owner(LandingRow row, String field, String email) {

@@ -93,6 +93,14 @@ public final class MqttIngestVerticle extends AbstractVerticle {
           : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
       return;
     }
+    if (ingest.erasure().serialRefused(user)) {
+      // forgotten with bin/stedi forget: refused until the device is provisioned again (devices add)
+      LOG.warn("mqtt connect refused: device {} was erased (right to be forgotten); re-provision it to reconnect", user);
+      ingest.metrics().rejected("mqtt", ErrorCode.FORBIDDEN.code(), 1);
+      ep.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
+          : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
+      return;
+    }
     int max = config.get(GatewayConfig.MQTT_MAX_CONNECTIONS_PER_DEVICE);
     if (!sessions.acquire(user, max)) {
       LOG.warn("mqtt connect refused: device {} already holds {} connections", user, max);
@@ -109,9 +117,10 @@ public final class MqttIngestVerticle extends AbstractVerticle {
     ep.publishAutoAck(false);
     ep.autoKeepAlive(true);
     ep.publishHandler(m -> {
-      if (!credentials.deviceActive(user)) {
-        // revoked since this connection was accepted: take nothing more from it
-        LOG.warn("mqtt: device {} was revoked, closing its connection", user);
+      boolean erased = ingest.erasure().serialRefused(user);
+      if (erased || !credentials.deviceActive(user)) {
+        // revoked or forgotten since this connection was accepted: take nothing more from it
+        LOG.warn("mqtt: device {} was {}, closing its connection", user, erased ? "erased" : "revoked");
         ingest.metrics().rejected("mqtt", ErrorCode.UNAUTHENTICATED.code(), 1);
         if (v5) {
           ep.disconnect(MqttDisconnectReasonCode.NOT_AUTHORIZED, MqttProperties.NO_PROPERTIES);

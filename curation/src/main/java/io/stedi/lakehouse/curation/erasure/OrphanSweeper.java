@@ -1,0 +1,154 @@
+package io.stedi.lakehouse.curation.erasure;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DeleteFile;
+import org.apache.iceberg.HasTableOperations;
+import org.apache.iceberg.ManifestContent;
+import org.apache.iceberg.ManifestFile;
+import org.apache.iceberg.ManifestFiles;
+import org.apache.iceberg.ManifestReader;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.TableMetadata;
+import org.apache.iceberg.io.FileInfo;
+import org.apache.iceberg.io.SupportsPrefixOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes the files under a table's location that hold a needle although the current metadata does not
+ * reach them: data files a delete replaced, files an interrupted erasure or a failed commit left behind, and
+ * old metadata.json versions. Files that hold no needle are left to maintenance. A live writer's data files
+ * are unreachable for a moment before their commit, so an unknown file younger than the minimum age is only
+ * deleted once it has reached that age and is still unreachable.
+ */
+final class OrphanSweeper {
+  private static final Logger LOG = LoggerFactory.getLogger(OrphanSweeper.class);
+
+  private final Table table;
+  private final FileScanner scanner;
+  private final Duration minAge;
+
+  OrphanSweeper(Table table, FileScanner scanner, Duration minAge) {
+    this.table = table;
+    this.scanner = scanner;
+    this.minAge = minAge;
+  }
+
+  /**
+   * @param known files this erasure removed from the table (deleted at any age)
+   * @param alreadyDeleted files deleted by snapshot expiry just before (skipped)
+   * @return the files deleted
+   */
+  Set<String> sweep(Set<String> known, Set<String> alreadyDeleted) {
+    if (!(table.io() instanceof SupportsPrefixOperations)) {
+      LOG.warn("erasure: the file system of {} cannot list files; unreferenced files are not checked", table.name());
+      return Set.of();
+    }
+    Set<String> knownNorm = normalize(known);
+    Set<String> done = normalize(alreadyDeleted);
+    Set<String> deleted = new HashSet<>();
+    List<String> young = new ArrayList<>();
+    Set<String> reachable = reachable();
+    long youngestAllowed = System.currentTimeMillis() - minAge.toMillis();
+    for (FileInfo f : ((SupportsPrefixOperations) table.io()).listPrefix(table.location())) {
+      String p = norm(f.location());
+      if (done.contains(p) || (reachable.contains(p) && !isOldMetadata(p))) {
+        continue;
+      }
+      if (!scanner.contains(f.location(), table.schema())) {
+        continue;
+      }
+      if (knownNorm.contains(p) || isOldMetadata(p) || f.createdAtMillis() < youngestAllowed) {
+        delete(f.location(), deleted);
+      } else {
+        young.add(f.location());
+      }
+    }
+    if (!young.isEmpty()) {
+      LOG.info("erasure: {} recent unreferenced files of {} hold the identity; waiting {} s before deleting them "
+          + "unless a commit references them", young.size(), table.name(), minAge.toSeconds());
+      LockSupport.parkNanos(minAge.toNanos());
+      table.refresh();
+      Set<String> now = reachable();
+      for (String y : young) {
+        if (!now.contains(norm(y))) {
+          delete(y, deleted);
+        }
+      }
+    }
+    return deleted;
+  }
+
+  private void delete(String location, Set<String> deleted) {
+    table.io().deleteFile(location);
+    deleted.add(location);
+  }
+
+  /** A metadata.json other than the current one: the current metadata is the only version that must stay. */
+  private boolean isOldMetadata(String p) {
+    return p.endsWith(".metadata.json") && !p.equals(norm(current().metadataFileLocation()));
+  }
+
+  private TableMetadata current() {
+    return ((HasTableOperations) table).operations().current();
+  }
+
+  /** Every file the current metadata reaches: metadata files, manifest lists, manifests and live data files. */
+  private Set<String> reachable() {
+    TableMetadata md = current();
+    Set<String> r = new HashSet<>();
+    r.add(norm(md.metadataFileLocation()));
+    md.previousFiles().forEach(e -> r.add(norm(e.file())));
+    Map<Integer, PartitionSpec> specs = table.specs();
+    try {
+      for (Snapshot s : table.snapshots()) {
+        if (s.manifestListLocation() != null) {
+          r.add(norm(s.manifestListLocation()));
+        }
+        for (ManifestFile m : s.allManifests(table.io())) {
+          r.add(norm(m.path()));
+          if (m.content() == ManifestContent.DATA) {
+            try (ManifestReader<DataFile> files = ManifestFiles.read(m, table.io(), specs)) {
+              files.forEach(f -> r.add(norm(f.location())));
+            }
+          } else {
+            try (ManifestReader<DeleteFile> files = ManifestFiles.readDeleteManifest(m, table.io(), specs)) {
+              files.forEach(f -> r.add(norm(f.location())));
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading the manifests of " + table.name() + ": " + e.getMessage(), e);
+    }
+    table.statisticsFiles().forEach(f -> r.add(norm(f.path())));
+    table.partitionStatisticsFiles().forEach(f -> r.add(norm(f.path())));
+    return r;
+  }
+
+  private static Set<String> normalize(Set<String> paths) {
+    Set<String> s = new HashSet<>();
+    paths.forEach(p -> s.add(norm(p)));
+    return s;
+  }
+
+  /** One spelling per local file ({@code file:/x}, {@code file:///x} and {@code /x} are the same file). */
+  static String norm(String p) {
+    if (p.startsWith("file:")) {
+      return URI.create(p).getPath();
+    }
+    return p;
+  }
+}

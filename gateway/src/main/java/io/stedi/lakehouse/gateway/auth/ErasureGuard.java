@@ -1,0 +1,79 @@
+package io.stedi.lakehouse.gateway.auth;
+
+import io.stedi.lakehouse.erasure.ForgottenIdentities;
+import io.stedi.lakehouse.erasure.IdentityKind;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's side of the right to be forgotten: refuses serial numbers and users erased with
+ * {@code bin/stedi forget} until they register again. A serial registers again when {@code devices add} issues
+ * it a secret after the request; an email when {@code POST /v1/customers} accepts a new record for it after the
+ * request (remembered in {@link Reregistrations}).
+ */
+public final class ErasureGuard implements ForgottenIdentities.Registrations, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ErasureGuard.class);
+
+  private final CredentialStore credentials;
+  private final Reregistrations reregistrations;
+  private volatile ForgottenIdentities forgotten = ForgottenIdentities.none();
+
+  /**
+   * @param reregistrationsFile where re-registered email hashes are kept
+   */
+  public ErasureGuard(CredentialStore credentials, Path reregistrationsFile) {
+    this.credentials = credentials;
+    this.reregistrations = new Reregistrations(reregistrationsFile);
+  }
+
+  /** Starts answering from {@code identities} (built with this guard as its {@link ForgottenIdentities.Registrations}). */
+  public void use(ForgottenIdentities identities) {
+    this.forgotten = identities;
+  }
+
+  public ForgottenIdentities identities() {
+    return forgotten;
+  }
+
+  /** Whether a Step Trainer with this serial must be refused. */
+  public boolean serialRefused(String serial) {
+    return forgotten.isForgotten(IdentityKind.SERIAL, serial);
+  }
+
+  /** Whether readings of this user (email) must be refused. */
+  public boolean userRefused(String email) {
+    return forgotten.isForgotten(IdentityKind.EMAIL, email);
+  }
+
+  /**
+   * Called before a customer record is stored: if its email was forgotten, this registration lifts that
+   * (durably, so that it survives a restart and the commit-time filter lets the record through).
+   */
+  public void customerRegistering(String email) {
+    if (userRefused(email)) {
+      reregistrations.record(forgotten.hash(IdentityKind.EMAIL, email), Instant.now());
+      LOG.info("a forgotten customer registered again; their readings are accepted from now on");
+    }
+  }
+
+  @Override
+  public Instant registeredAt(IdentityKind kind, String value) {
+    if (kind == IdentityKind.SERIAL) {
+      String created = credentials.deviceCreatedAt(value);
+      try {
+        return created == null ? null : Instant.parse(created);
+      } catch (DateTimeParseException e) {
+        return null;
+      }
+    }
+    return reregistrations.at(forgotten.hash(kind, value));
+  }
+
+  @Override
+  public void close() {
+    forgotten.close();
+  }
+}

@@ -1,0 +1,68 @@
+package io.stedi.lakehouse.erasure;
+
+import io.stedi.lakehouse.commit.EntryFilter;
+import io.stedi.lakehouse.parse.LandingRow;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** {@link ForgottenIdentities#walFilter()}: what a forgotten identity's waiting entries look like. */
+final class ForgottenEntryFilter implements EntryFilter {
+  private static final Pattern EMAIL = Pattern.compile("[^\\s\"'<>,;:()\\[\\]{}\\\\]+@[^\\s\"'<>,;:()\\[\\]{}\\\\]+");
+  private static final Pattern SERIAL_FIELD = Pattern.compile("\"serialNumber\"\\s*:\\s*\"([^\"\\\\]{1,200})\"");
+  private static final Pattern DEVICE = Pattern.compile("^device (\\S+)");
+
+  private final ForgottenIdentities forgotten;
+
+  ForgottenEntryFilter(ForgottenIdentities forgotten) {
+    this.forgotten = forgotten;
+  }
+
+  @Override
+  public boolean dropLanding(LandingRow row) {
+    if (forgotten.size() == 0) {
+      return false;
+    }
+    switch (row.zone()) {
+      case CUSTOMER:
+        return forgotten.isForgotten(IdentityKind.EMAIL, (String) row.get("email"));
+      case ACCELEROMETER:
+        return forgotten.isForgotten(IdentityKind.EMAIL, (String) row.get("user"));
+      case STEP_TRAINER:
+        return forgotten.isForgotten(IdentityKind.SERIAL, (String) row.get("serialNumber"));
+      default:
+        return false;
+    }
+  }
+
+  /** Quarantined text is free-form: look for email-like words, serialNumber fields and a device origin. */
+  @Override
+  public boolean dropQuarantine(String zone, String origin, String message, String payload) {
+    if (forgotten.size() == 0) {
+      return false;
+    }
+    if (origin != null) {
+      Matcher d = DEVICE.matcher(origin);
+      if (d.find() && forgotten.isForgotten(IdentityKind.SERIAL, d.group(1))) {
+        return true;
+      }
+    }
+    for (String text : new String[] {origin, message, payload}) {
+      if (text == null) {
+        continue;
+      }
+      Matcher m = EMAIL.matcher(text);
+      while (m.find()) {
+        if (forgotten.isForgotten(IdentityKind.EMAIL, m.group())) {
+          return true;
+        }
+      }
+      Matcher s = SERIAL_FIELD.matcher(text);
+      while (s.find()) {
+        if (forgotten.isForgotten(IdentityKind.SERIAL, s.group(1))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+}
