@@ -12,7 +12,8 @@ import java.util.zip.CRC32C;
 
 /**
  * One segment file of the log: a sequence of frames {@code [int length][int crc32c][long lsn][payload]}, where
- * the CRC covers the LSN and the payload. The file name is the first LSN it holds.
+ * the CRC covers the LSN and the payload, followed by zeros the log wrote ahead (an all-zero header ends the
+ * data; no real frame has one, since its CRC covers the LSN). The file name is the first LSN it holds.
  */
 final class Segment {
   static final int HEADER = 16;
@@ -59,6 +60,9 @@ final class Segment {
         int len = header.getInt(0);
         int crc = header.getInt(4);
         long lsn = header.getLong(8);
+        if (len == 0 && crc == 0 && lsn == 0) {
+          return pos; // zeros the log wrote ahead of its data (see WriteAheadLog#preallocate): the end of the data
+        }
         if (len < 0 || pos + HEADER + len > end) {
           return badFrame(pos, "frame length " + len + " runs past the end", strictTail, end);
         }
@@ -76,7 +80,7 @@ final class Segment {
         lastLsn = lsn;
         pos += HEADER + len;
       }
-      if (pos != end && strictTail) {
+      if (pos != end && strictTail && !zeros(ch, pos, end)) {
         return badFrame(pos, "partial frame header", true, end);
       }
       return pos;
@@ -89,6 +93,18 @@ final class Segment {
           + " (" + why + "); move the file aside to start without it");
     }
     return pos;
+  }
+
+  /** Whether bytes {@code [from, to)} are all zero: space written ahead that no frame filled. */
+  private static boolean zeros(FileChannel ch, long from, long to) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate((int) (to - from));
+    readFully(ch, b, from);
+    while (b.hasRemaining()) {
+      if (b.get() != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {

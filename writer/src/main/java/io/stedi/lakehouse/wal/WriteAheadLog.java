@@ -36,6 +36,13 @@ import org.slf4j.LoggerFactory;
 public final class WriteAheadLog implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(WriteAheadLog.class);
   private static final int MAX_RECORD = 64 * 1024 * 1024;
+  /**
+   * How far ahead of the data the active segment is filled with zeros. An append inside already-written blocks
+   * changes no file metadata, so its fdatasync flushes only this file's pages; an append that grows the file must
+   * wait for an ext4 journal commit, which also flushes every other file's dirty data (the Parquet files the
+   * commit thread writes) and made 1 % of acknowledgements wait 20-70 ms (JFR jdk.FileForce, bench/mqtt-bench.sh).
+   */
+  static final long PREALLOCATE = 4L * 1024 * 1024;
 
   private final Path dir;
   private final long maxBytes;
@@ -51,6 +58,8 @@ public final class WriteAheadLog implements Closeable {
   private volatile long durableLsn;
   private volatile boolean closed;
   private FileChannel active;
+  /** Bytes of the active segment that exist on disk (data plus the zeros written ahead). */
+  private long allocated;
   private long nextLsn;
   // read cursor of readAfter (used by one reader thread, the commit coordinator)
   private Path cursorPath;
@@ -110,8 +119,10 @@ public final class WriteAheadLog implements Closeable {
       boolean isLast = i == files.size() - 1;
       long validEnd = seg.scan(0, -1, Long.MAX_VALUE, r -> { }, !isLast);
       if (isLast && validEnd < Files.size(p)) {
-        LOG.warn("wal {}: cutting a torn tail of {} bytes at offset {} (an unacknowledged write)", p,
-            Files.size(p) - validEnd, validEnd);
+        if (!zerosFrom(p, validEnd)) {
+          LOG.warn("wal {}: cutting a torn tail of {} bytes at offset {} (an unacknowledged write)", p,
+              Files.size(p) - validEnd, validEnd);
+        }
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
           ch.truncate(validEnd);
           ch.force(true);
@@ -130,7 +141,8 @@ public final class WriteAheadLog implements Closeable {
     if (tail == null || tail.size >= segmentBytes || tail.lastLsn + 1 != nextLsn && tail.size > 0) {
       roll();
     } else {
-      active = FileChannel.open(tail.path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+      active = FileChannel.open(tail.path, StandardOpenOption.WRITE);
+      allocated = tail.size;
     }
     LOG.info("wal {} opened: {} segment(s), {} bytes, next lsn {}", dir, segments.size(), liveBytes.get(), nextLsn);
   }
@@ -141,7 +153,8 @@ public final class WriteAheadLog implements Closeable {
       active.close();
     }
     Segment seg = new Segment(dir.resolve(Segment.fileName(nextLsn)), nextLsn);
-    active = FileChannel.open(seg.path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    active = FileChannel.open(seg.path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    allocated = 0;
     // fsync the folder so the new file's directory entry survives a power loss.
     try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
       d.force(true);
@@ -218,8 +231,10 @@ public final class WriteAheadLog implements Closeable {
       Segment.frame(buf, nextLsn++, p.payload);
     }
     buf.flip();
+    preallocate(seg.size + total);
+    long at = seg.size;
     while (buf.hasRemaining()) {
-      active.write(buf);
+      at += active.write(buf, at);
     }
     active.force(false);
     seg.size += total;
@@ -230,6 +245,46 @@ public final class WriteAheadLog implements Closeable {
     long lsn = first;
     for (Pending p : batch) {
       p.done.complete(lsn++);
+    }
+  }
+
+  /**
+   * Makes sure the active segment's file reaches {@code end}, writing zeros up to {@link #PREALLOCATE} past it
+   * (never past the segment size) and syncing them, so most appends overwrite blocks that already exist.
+   */
+  private void preallocate(long end) throws IOException {
+    if (end <= allocated) {
+      return;
+    }
+    long target = Math.max(end, Math.min(allocated + PREALLOCATE, Math.max(segmentBytes, end)));
+    ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(1 << 20, target - allocated));
+    long at = allocated;
+    while (at < target) {
+      zeros.clear().limit((int) Math.min(zeros.capacity(), target - at));
+      at += active.write(zeros, at);
+    }
+    active.force(true); // the new size is metadata: it must be durable before data is acknowledged inside it
+    allocated = target;
+  }
+
+  /** Whether the file holds only zeros from {@code offset} on (space written ahead, not a torn write). */
+  private static boolean zerosFrom(Path p, long offset) throws IOException {
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+      ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+      long pos = offset;
+      while (true) {
+        b.clear();
+        int n = ch.read(b, pos);
+        if (n < 0) {
+          return true;
+        }
+        for (int i = 0; i < n; i++) {
+          if (b.get(i) != 0) {
+            return false;
+          }
+        }
+        pos += n;
+      }
     }
   }
 

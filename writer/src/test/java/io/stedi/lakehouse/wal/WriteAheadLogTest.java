@@ -99,14 +99,36 @@ class WriteAheadLogTest {
       wal.append(b("two")).get();
     }
     Path seg = segments().get(0);
-    long size = Files.size(seg);
+    // the log writes zeros ahead of its data, so a crash in the middle of writing "two" leaves its frame with
+    // zeros where its last bytes should be, followed by more zeros
+    long twoEnds = 2L * (Segment.HEADER + 3);
+    assertThat(Files.size(seg)).isGreaterThan(twoEnds);
     try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
-      f.setLength(size - 2); // a crash in the middle of writing "two"
+      f.seek(twoEnds - 2);
+      f.write(new byte[2]);
     }
     try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 1 << 16, 0)) {
       assertThat(readAll(wal, -1)).containsExactly("0:one");
       assertThat(wal.append(b("three")).get()).isEqualTo(1);
       assertThat(readAll(wal, -1)).containsExactly("0:one", "1:three");
+    }
+  }
+
+  @Test
+  void sealedSegmentsWithZerosWrittenAheadReopen() throws Exception {
+    // data ends 6 bytes before the segment size: the rest of the sealed segment is zeros, shorter than a header
+    byte[] big = new byte[4096 - Segment.HEADER - 6];
+    java.util.Arrays.fill(big, (byte) 'x');
+    try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 4096, 0)) {
+      wal.append(big).get();
+      wal.append(b("next")).get();
+    }
+    assertThat(segments()).hasSize(2);
+    assertThat(Files.size(segments().get(1))).as("the active segment was written ahead").isGreaterThan(Segment.HEADER + 4);
+    try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 4096, 0)) {
+      assertThat(readAll(wal, 0)).containsExactly("1:next");
+      assertThat(wal.append(b("after")).get()).isEqualTo(2);
+      assertThat(readAll(wal, 0)).containsExactly("1:next", "2:after");
     }
   }
 
