@@ -11,6 +11,7 @@ import io.stedi.lakehouse.curation.jobs.CurationRunner;
 import io.stedi.lakehouse.curation.jobs.RunReport;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,7 +32,9 @@ import picocli.CommandLine.Spec;
     description = {"Build stedi.customer_trusted, accelerometer_trusted, customers_curated, step_trainer_trusted and",
         "machine_learning_curated from the landing tables, record the run in stedi.curation_runs and print a summary.",
         "When no landing table changed since the last run, nothing is recomputed.",
-        "With --every the command keeps running; runs never overlap; SIGTERM lets a running job finish its commit."},
+        "With --every the command keeps running; runs never overlap; SIGTERM lets a running job finish its commit.",
+        "With --every it also runs table maintenance (see 'maintain') every maintain.every "
+            + "(default 1h; 0 or off: never)."},
     footer = {"", "Examples:", "  bin/stedi curate", "  bin/stedi curate --consent window --ml-join owner",
         "  bin/stedi curate --every 5m", "  bin/stedi curate --every '*/15 * * * *'"})
 final class CurateCommand implements Callable<Integer> {
@@ -86,11 +89,21 @@ final class CurateCommand implements Callable<Integer> {
       for (String sig : new String[] {"TERM", "INT"}) {
         sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
       }
+      MaintenanceSchedule maintenance = new MaintenanceSchedule(spark, config, out);
+      Instant nextCuration = Instant.now();
       while (stop.getCount() > 0) {
-        RunSummary.print(out, runner.run()); // a failed run is recorded and logged; the schedule goes on
-        Duration wait = schedule.untilNext(ZonedDateTime.now(java.time.ZoneOffset.UTC));
-        LOG.info("next curation run in {} s", wait.toSeconds());
-        stop.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+        if (!Instant.now().isBefore(nextCuration)) {
+          RunSummary.print(out, runner.run()); // a failed run is recorded and logged; the schedule goes on
+          nextCuration = Instant.now().plus(schedule.untilNext(ZonedDateTime.now(java.time.ZoneOffset.UTC)));
+          LOG.info("next curation run at {}", nextCuration);
+        }
+        if (stop.getCount() > 0) {
+          maintenance.runIfDue(); // same thread: maintenance and curation never overlap
+        }
+        Instant wake = nextCuration;
+        Instant maintainAt = maintenance.next().orElse(wake);
+        wake = maintainAt.isBefore(wake) ? maintainAt : wake;
+        stop.await(Math.max(0, Duration.between(Instant.now(), wake).toMillis()), TimeUnit.MILLISECONDS);
       }
       LOG.info("curation schedule stopped");
       return 0;

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "stedi", mixinStandardHelpOptions = true, version = "stedi-lakehouse 0.1.0",
     description = "STEDI Lakehouse curation commands: Spark SQL over the Iceberg tables.",
-    subcommands = {SqlCommand.class, CurateCommand.class})
+    subcommands = {SqlCommand.class, CurateCommand.class, MaintainCommand.class, ForgetCommand.class})
 public final class CurationCli implements Callable<Integer> {
   /** Opens the Spark session a command runs on. */
   @FunctionalInterface

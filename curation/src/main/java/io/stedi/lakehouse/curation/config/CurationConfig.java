@@ -43,8 +43,30 @@ public final class CurationConfig {
   public static final ConfigKey<Boolean> INCREMENTAL = ConfigKey.bool("curation.incremental", "true",
       "Process only appended readings when customers did not change since the last run (false: always rebuild).");
 
+  public static final ConfigKey<Long> MAINTAIN_TARGET_FILE_SIZE = ConfigKey.size("maintain.target-file-size", "128m",
+      "Target size of the data files maintain's compaction writes (small files are bin-packed up to it).");
+  public static final ConfigKey<java.time.Duration> MAINTAIN_SNAPSHOT_RETENTION = ConfigKey.duration(
+      "maintain.snapshot-retention", "1h",
+      "maintain expires snapshots older than this (time travel and incremental curation reach back this far; "
+          + "at one gateway commit a second every retained snapshot adds about 1 KB to each metadata.json).");
+  public static final ConfigKey<Integer> MAINTAIN_RETAIN_LAST = ConfigKey.integer("maintain.retain-last", "100",
+      "Snapshots maintain keeps per table however old they are (at least 1).");
+  public static final ConfigKey<java.time.Duration> MAINTAIN_ORPHAN_MIN_AGE = ConfigKey.duration(
+      "maintain.orphan-min-age", "3d",
+      "maintain deletes unreferenced files only when older than this (at least 1h: a writer writes data files "
+          + "before it commits them).");
+  public static final ConfigKey<Integer> MAINTAIN_MANIFEST_REWRITE_THRESHOLD = ConfigKey.integer(
+      "maintain.manifest-rewrite-threshold", "100",
+      "maintain rewrites a table's manifests when its current snapshot has more data manifests than this.");
+  public static final ConfigKey<String> MAINTAIN_EVERY = ConfigKey.string("maintain.every", "1h",
+      "How often curate --every also runs maintain (an interval such as 30m or 1h; 0 or off: never).");
+
   public static final List<ConfigKey<?>> KEYS = List.of(ML_JOIN, CONSENT, CUSTOMER_KEY_SECRET, MASTER, STRICT_QUALITY,
-      INCREMENTAL);
+      INCREMENTAL, MAINTAIN_TARGET_FILE_SIZE, MAINTAIN_SNAPSHOT_RETENTION, MAINTAIN_RETAIN_LAST,
+      MAINTAIN_ORPHAN_MIN_AGE, MAINTAIN_MANIFEST_REWRITE_THRESHOLD, MAINTAIN_EVERY);
+
+  /** Younger unreferenced files may be a writer's data files whose commit is still on its way. */
+  private static final java.time.Duration MIN_ORPHAN_AGE = java.time.Duration.ofHours(1);
 
   private final Map<ConfigKey<?>, Object> values;
   private final LakehouseConfig lakehouse;
@@ -91,6 +113,49 @@ public final class CurationConfig {
     if (get(MASTER).isBlank()) {
       throw new IllegalArgumentException("curation.master must not be empty");
     }
+    if (get(MAINTAIN_TARGET_FILE_SIZE) < 1024) {
+      throw new IllegalArgumentException("maintain.target-file-size must be at least 1k, got "
+          + get(MAINTAIN_TARGET_FILE_SIZE));
+    }
+    if (get(MAINTAIN_SNAPSHOT_RETENTION).isNegative()) {
+      throw new IllegalArgumentException("maintain.snapshot-retention must not be negative");
+    }
+    if (get(MAINTAIN_RETAIN_LAST) < 1) {
+      throw new IllegalArgumentException("maintain.retain-last must be at least 1, got " + get(MAINTAIN_RETAIN_LAST));
+    }
+    if (get(MAINTAIN_ORPHAN_MIN_AGE).compareTo(MIN_ORPHAN_AGE) < 0) {
+      throw new IllegalArgumentException("maintain.orphan-min-age must be at least 1h: a younger unreferenced file may "
+          + "belong to a commit still in progress");
+    }
+    if (get(MAINTAIN_MANIFEST_REWRITE_THRESHOLD) < 1) {
+      throw new IllegalArgumentException("maintain.manifest-rewrite-threshold must be at least 1");
+    }
+    maintainEvery();
+  }
+
+  /**
+   * How often {@code curate --every} runs maintenance, or empty when {@code maintain.every} is 0 or off.
+   *
+   * @throws IllegalArgumentException naming the key when the value is neither an interval of at least 1s nor off
+   */
+  public java.util.Optional<java.time.Duration> maintainEvery() {
+    String v = get(MAINTAIN_EVERY).trim();
+    if (v.equalsIgnoreCase("off") || v.equals("0")) {
+      return java.util.Optional.empty();
+    }
+    java.time.Duration d;
+    try {
+      d = ConfigKey.duration(MAINTAIN_EVERY.name(), "1h", "").parse(v);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("maintain.every: cannot parse '" + v + "' as an interval (30m, 1h) or off", e);
+    }
+    if (d.isZero()) {
+      return java.util.Optional.empty();
+    }
+    if (d.toSeconds() < 1) {
+      throw new IllegalArgumentException("maintain.every must be at least 1s (or 0/off to disable), got " + v);
+    }
+    return java.util.Optional.of(d);
   }
 
   /** Options as recorded in stedi.curation_runs. */

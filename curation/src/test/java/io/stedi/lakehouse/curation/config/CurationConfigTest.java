@@ -20,7 +20,13 @@ class CurationConfigTest {
     assertThat(c.get(CurationConfig.MASTER)).isEqualTo("local[*]");
     assertThat(c.get(CurationConfig.STRICT_QUALITY)).isFalse();
     assertThat(c.get(CurationConfig.INCREMENTAL)).isTrue();
-    assertThat(CurationConfig.KEYS).hasSize(6);
+    assertThat(c.get(CurationConfig.MAINTAIN_TARGET_FILE_SIZE)).isEqualTo(128L * 1024 * 1024);
+    assertThat(c.get(CurationConfig.MAINTAIN_SNAPSHOT_RETENTION)).isEqualTo(java.time.Duration.ofHours(1));
+    assertThat(c.get(CurationConfig.MAINTAIN_RETAIN_LAST)).isEqualTo(100);
+    assertThat(c.get(CurationConfig.MAINTAIN_ORPHAN_MIN_AGE)).isEqualTo(java.time.Duration.ofDays(3));
+    assertThat(c.get(CurationConfig.MAINTAIN_MANIFEST_REWRITE_THRESHOLD)).isEqualTo(100);
+    assertThat(c.maintainEvery()).contains(java.time.Duration.ofHours(1));
+    assertThat(CurationConfig.KEYS).hasSize(12);
     assertThat(c.optionsText()).isEqualTo("ml-join=owner,consent=flag");
   }
 
@@ -31,6 +37,25 @@ class CurationConfigTest {
     assertThatThrownBy(() -> over("curation.customer-key-secret", "short"))
         .hasMessageStartingWith("curation.customer-key-secret must be");
     assertThatThrownBy(() -> over("curation.master", " ")).hasMessageStartingWith("curation.master must not be empty");
+    assertThatThrownBy(() -> over("maintain.target-file-size", "12")).hasMessageStartingWith("maintain.target-file-size");
+    assertThatThrownBy(() -> over("maintain.target-file-size", "big")).hasMessageStartingWith("maintain.target-file-size");
+    assertThatThrownBy(() -> over("maintain.snapshot-retention", "-1h"))
+        .hasMessageStartingWith("maintain.snapshot-retention must not be negative");
+    assertThatThrownBy(() -> over("maintain.retain-last", "0")).hasMessageStartingWith("maintain.retain-last must be");
+    assertThatThrownBy(() -> over("maintain.orphan-min-age", "10m"))
+        .hasMessageStartingWith("maintain.orphan-min-age must be at least 1h");
+    assertThatThrownBy(() -> over("maintain.manifest-rewrite-threshold", "0"))
+        .hasMessageStartingWith("maintain.manifest-rewrite-threshold must be");
+    assertThatThrownBy(() -> over("maintain.every", "soon")).hasMessageStartingWith("maintain.every: cannot parse");
+    assertThatThrownBy(() -> over("maintain.every", "500ms")).hasMessageStartingWith("maintain.every must be at least 1s");
+  }
+
+  @Test
+  void maintainEveryCanBeSwitchedOff() {
+    assertThat(over("maintain.every", "off").maintainEvery()).isEmpty();
+    assertThat(over("maintain.every", "0").maintainEvery()).isEmpty();
+    assertThat(over("maintain.every", "0s").maintainEvery()).isEmpty();
+    assertThat(over("maintain.every", "30m").maintainEvery()).contains(java.time.Duration.ofMinutes(30));
   }
 
   @Test
