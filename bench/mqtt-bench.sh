@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark 1: MQTT QoS 1, one reading per message. The same simulator drives Debian's mosquitto (no persistence)
 # and then the STEDI gateway (PUBACK only after fsync), back to back, at rising offered rates. Then it runs the
-# gateway at half of mosquitto's best acknowledged rate and reports the ack latency there.
+# gateway at half of mosquitto's best acknowledged rate and reports the ack latency there. Each target first gets
+# an unreported 10 s warm-up at the lowest rate (the JVM compiles its hot paths; mosquitto is C).
 # Usage: bench/mqtt-bench.sh [DEVICES] [DURATION] [RATES_PER_DEVICE...]   (default 100 20s 20 50 100 200)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -17,8 +18,14 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 "$STEDI" devices provision --home "$OUT/home" --devices "$DEVICES" --prefix bench --out "$OUT/creds.json" 2>/dev/null
 echo "# mqtt-bench $(date -u +%FT%TZ) on $(machine); $DEVICES devices, $DURATION per step"
 
+warm_up() {
+  sim_run "$OUT/warmup-$1.json" --devices "$DEVICES" --rate "${RATES[0]}" --duration 10s --qos 1 \
+    --mqtt "mqtt://127.0.0.1:$2" --credentials "$OUT/creds.json" --ledger "$OUT/warmup-$1.ledger" >/dev/null
+}
+
 best_mq=0
 start_mosquitto
+warm_up mosquitto "$MQ_PORT"
 for r in "${RATES[@]}"; do
   line=$(sim_run "$OUT/mosquitto-$r.json" --devices "$DEVICES" --rate "$r" --duration "$DURATION" --qos 1 \
     --mqtt "mqtt://127.0.0.1:$MQ_PORT" --credentials "$OUT/creds.json" --ledger "$OUT/mosquitto-$r.ledger")
@@ -30,6 +37,7 @@ kill "$MQ_PID"
 
 best_gw=0
 start_gateway "$OUT/home" "$OUT/gateway.log" 0 0
+warm_up gateway "$GW_MQTT"
 for r in "${RATES[@]}"; do
   line=$(sim_run "$OUT/gateway-$r.json" --devices "$DEVICES" --rate "$r" --duration "$DURATION" --qos 1 \
     --mqtt "mqtt://127.0.0.1:$GW_MQTT" --credentials "$OUT/creds.json" --ledger "$OUT/gateway-$r.ledger")

@@ -7,6 +7,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.stedi.lakehouse.commit.CommitCoordinator;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -15,6 +17,9 @@ public final class GatewayMetrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicInteger connectedDevices = new AtomicInteger();
   private final AtomicInteger bridgeSubscribed = new AtomicInteger();
+  // Meters looked up once: building and registering one per message showed in profiles of the event loop.
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
   public GatewayMetrics(CommitCoordinator coordinator) {
     Gauge.builder("stedi_wal_bytes", coordinator, CommitCoordinator::walBytes)
@@ -42,12 +47,14 @@ public final class GatewayMetrics {
 
   /** Readings (or records) that arrived. */
   public void received(String protocol, long n) {
-    Counter.builder("stedi_readings_received").tag("protocol", protocol).register(registry).increment(n);
+    counters.computeIfAbsent("received/" + protocol, k ->
+        Counter.builder("stedi_readings_received").tag("protocol", protocol).register(registry)).increment(n);
   }
 
   /** Readings acknowledged after they were durable. */
   public void acknowledged(String protocol, long n) {
-    Counter.builder("stedi_readings_acknowledged").tag("protocol", protocol).register(registry).increment(n);
+    counters.computeIfAbsent("acknowledged/" + protocol, k ->
+        Counter.builder("stedi_readings_acknowledged").tag("protocol", protocol).register(registry)).increment(n);
   }
 
   /** Readings or requests rejected, by reason code. */
@@ -61,10 +68,10 @@ public final class GatewayMetrics {
    * connection: the gateway's share of the device's ack latency (the rest is network and client).
    */
   public void durable(String protocol, long nanos) {
-    Timer.builder("stedi_ack_latency").tag("protocol", protocol)
+    timers.computeIfAbsent(protocol, p -> Timer.builder("stedi_ack_latency").tag("protocol", p)
         .description("Arrival to durable acknowledgement, in the gateway")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
-        .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
   }
 
   public AtomicInteger connectedDevices() {
