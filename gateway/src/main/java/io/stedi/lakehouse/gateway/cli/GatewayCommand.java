@@ -73,16 +73,17 @@ final class GatewayCommand implements Callable<Integer> {
       vertx.close();
       throw e;
     }
-    PrintWriter out = spec.commandLine().getOut();
-    out.printf("gateway ready: mqtt port %d, http port %d%s%n", server.mqttPort(), server.httpPort(),
-        config.tls() ? " (TLS)" : "");
-    out.flush();
     // SIGTERM and SIGINT end the wait below; we then stop accepting, commit what was acknowledged and exit 0
-    // (a plain shutdown hook would end the JVM with status 143 instead).
+    // (a plain shutdown hook would end the JVM with status 143 instead). Installed before "ready" is printed:
+    // a supervisor may send SIGTERM the moment it reads that line.
     CountDownLatch stop = new CountDownLatch(1);
     for (String sig : new String[] {"TERM", "INT"}) {
       sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
     }
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf("gateway ready: mqtt port %d, http port %d%s%n", server.mqttPort(), server.httpPort(),
+        config.tls() ? " (TLS)" : "");
+    out.flush();
     stop.await();
     server.close();
     vertx.close().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
