@@ -95,14 +95,24 @@ final class Segment {
     return pos;
   }
 
-  /** Whether bytes {@code [from, to)} are all zero: space written ahead that no frame filled. */
-  private static boolean zeros(FileChannel ch, long from, long to) throws IOException {
-    ByteBuffer b = ByteBuffer.allocate((int) (to - from));
-    readFully(ch, b, from);
-    while (b.hasRemaining()) {
-      if (b.get() != 0) {
-        return false;
+  /**
+   * Whether bytes {@code [from, to)} of the file are all zero: space the log wrote ahead that no frame filled,
+   * as opposed to a torn write.
+   */
+  static boolean zeros(FileChannel ch, long from, long to) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate((int) Math.min(64 * 1024, Math.max(0, to - from)));
+    for (long pos = from; pos < to; ) {
+      b.clear().limit((int) Math.min(b.capacity(), to - pos));
+      int n = ch.read(b, pos);
+      if (n < 0) {
+        break;
       }
+      for (int i = 0; i < n; i++) {
+        if (b.get(i) != 0) {
+          return false;
+        }
+      }
+      pos += n;
     }
     return true;
   }

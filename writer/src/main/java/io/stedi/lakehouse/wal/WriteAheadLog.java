@@ -119,7 +119,11 @@ public final class WriteAheadLog implements Closeable {
       boolean isLast = i == files.size() - 1;
       long validEnd = seg.scan(0, -1, Long.MAX_VALUE, r -> { }, !isLast);
       if (isLast && validEnd < Files.size(p)) {
-        if (!zerosFrom(p, validEnd)) {
+        boolean writtenAhead;
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+          writtenAhead = Segment.zeros(ch, validEnd, ch.size());
+        }
+        if (!writtenAhead) {
           LOG.warn("wal {}: cutting a torn tail of {} bytes at offset {} (an unacknowledged write)", p,
               Files.size(p) - validEnd, validEnd);
         }
@@ -265,27 +269,6 @@ public final class WriteAheadLog implements Closeable {
     }
     active.force(true); // the new size is metadata: it must be durable before data is acknowledged inside it
     allocated = target;
-  }
-
-  /** Whether the file holds only zeros from {@code offset} on (space written ahead, not a torn write). */
-  private static boolean zerosFrom(Path p, long offset) throws IOException {
-    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-      ByteBuffer b = ByteBuffer.allocate(64 * 1024);
-      long pos = offset;
-      while (true) {
-        b.clear();
-        int n = ch.read(b, pos);
-        if (n < 0) {
-          return true;
-        }
-        for (int i = 0; i < n; i++) {
-          if (b.get(i) != 0) {
-            return false;
-          }
-        }
-        pos += n;
-      }
-    }
   }
 
   private Segment currentSegment() {

@@ -113,10 +113,7 @@ public final class CredentialStore {
 
   /** Registers a device (or issues a new secret to a known one) and returns the secret, shown once. */
   public String addDevice(String serial) {
-    String secret = Credentials.newSecret();
-    String salt = Credentials.newSalt();
-    edit(c -> c.devices().put(serial, new Device(serial, salt, Credentials.hash(salt, secret), Instant.now().toString(), false)));
-    return secret;
+    return provision(List.of(serial), Map.of()).deviceSecrets().get(serial);
   }
 
   /**
@@ -164,13 +161,11 @@ public final class CredentialStore {
 
   /** Creates a token and returns the bearer value {@code <id>.<secret>}, shown once. */
   public String createToken(String name, String email) {
-    String id = Credentials.newId();
-    String secret = Credentials.newSecret();
-    String salt = Credentials.newSalt();
-    edit(c -> c.tokens().put(id, new Token(id, name, email, salt, Credentials.hash(salt, secret),
-        Instant.now().toString(), false)));
-    return id + "." + secret;
+    Map<String, String> one = new java.util.HashMap<>();
+    one.put(name, email); // email may be null: a service token
+    return provision(List.of(), one).tokenEmails().keySet().iterator().next();
   }
+
 
   /** Revokes every token with this name or id; returns how many. */
   public int revokeToken(String nameOrId) {

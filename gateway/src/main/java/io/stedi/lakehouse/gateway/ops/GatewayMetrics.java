@@ -18,7 +18,8 @@ public final class GatewayMetrics {
   private final AtomicInteger connectedDevices = new AtomicInteger();
   private final AtomicInteger bridgeSubscribed = new AtomicInteger();
   // Meters looked up once: building and registering one per message showed in profiles of the event loop.
-  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, Counter> receivedByProtocol = new ConcurrentHashMap<>();
+  private final Map<String, Counter> acknowledgedByProtocol = new ConcurrentHashMap<>();
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
   public GatewayMetrics(CommitCoordinator coordinator) {
@@ -47,13 +48,13 @@ public final class GatewayMetrics {
 
   /** Readings (or records) that arrived. */
   public void received(String protocol, long n) {
-    counters.computeIfAbsent("received/" + protocol, k ->
+    receivedByProtocol.computeIfAbsent(protocol, k ->
         Counter.builder("stedi_readings_received").tag("protocol", protocol).register(registry)).increment(n);
   }
 
   /** Readings acknowledged after they were durable. */
   public void acknowledged(String protocol, long n) {
-    counters.computeIfAbsent("acknowledged/" + protocol, k ->
+    acknowledgedByProtocol.computeIfAbsent(protocol, k ->
         Counter.builder("stedi_readings_acknowledged").tag("protocol", protocol).register(registry)).increment(n);
   }
 
