@@ -65,6 +65,18 @@ public final class Retry {
    * @param what what is being done, for logs (names the table or catalog)
    */
   public static <T> T onTransient(String what, int attempts, Supplier<T> action) {
+    return retry(what, attempts, action, false);
+  }
+
+  /**
+   * Like {@link #onTransient} but retries only {@link ErrorCode#COMMIT_CONFLICT} (another writer committed first):
+   * for callers that handle an unreachable catalog themselves (the commit coordinator buffers in its log).
+   */
+  public static <T> T onConflict(String what, int attempts, Supplier<T> action) {
+    return retry(what, attempts, action, true);
+  }
+
+  private static <T> T retry(String what, int attempts, Supplier<T> action, boolean conflictsOnly) {
     int attempt = 0;
     while (true) {
       try {
@@ -72,8 +84,9 @@ public final class Retry {
       } catch (RuntimeException e) {
         ErrorCode code = classify(e);
         attempt++;
-        if (!code.retryable() || attempt > attempts) {
-          if (code.retryable()) {
+        boolean retry = conflictsOnly ? code == ErrorCode.COMMIT_CONFLICT : code.retryable();
+        if (!retry || attempt > attempts) {
+          if (retry) {
             LOG.error("{} failed after {} attempts ({}): {}", what, attempt, code.code(), e.toString());
           }
           throw e;

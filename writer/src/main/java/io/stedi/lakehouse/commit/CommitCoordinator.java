@@ -2,6 +2,9 @@ package io.stedi.lakehouse.commit;
 
 import io.stedi.lakehouse.catalog.Retry;
 import io.stedi.lakehouse.config.LakehouseConfig;
+import io.stedi.lakehouse.dedup.DedupWindow;
+import io.stedi.lakehouse.error.ErrorCode;
+import io.stedi.lakehouse.error.StediException;
 import io.stedi.lakehouse.table.LandingTables;
 import io.stedi.lakehouse.table.Zone;
 import io.stedi.lakehouse.wal.WriteAheadLog;
@@ -9,6 +12,7 @@ import java.io.Closeable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,30 +30,42 @@ import org.slf4j.LoggerFactory;
  * <p>Exactly once: a WAL entry with LSN {@code l} for table {@code t} is written iff {@code l} is above the
  * position committed to {@code t} by this instance. On start the positions are read back from the tables and
  * the rest of the log is replayed; segments are deleted only after every table holding their entries has
- * committed them. A crash at any point therefore neither loses an acknowledged record nor adds one twice.
+ * committed them. A landing row whose content identity is in the {@link DedupWindow} (the same reading delivered
+ * again) is acknowledged without being appended ({@link #append}). A crash at any point therefore neither loses an
+ * acknowledged record nor adds one twice.
+ *
+ * <p>The log is the buffer: while the catalog or the object store is unreachable, appends go on (until
+ * {@code wal.max-bytes}); the coordinator keeps the data files it wrote and retries the commit with back-off up to
+ * {@code commit.max-backoff}, then commits the backlog at once when the catalog is back.
  */
 public final class CommitCoordinator implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(CommitCoordinator.class);
+  /** While commits fail, a new chunk of files is written from the log at most this often. */
+  private static final long OUTAGE_CHUNK_MILLIS = 30_000;
 
   private final LakehouseConfig config;
   private final String instanceId;
   private final WriteAheadLog wal;
+  private final DedupWindow dedup;
+  private final DedupGate gate;
+  private final InstanceLease lease;
   private final Map<String, Table> tables = new LinkedHashMap<>();
   private final Map<String, Long> positions = new LinkedHashMap<>();
+  private final PendingCommit pending = new PendingCommit();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private final Thread loop;
   private final AtomicLong appendedSinceCycle = new AtomicLong();
   private final AtomicLong oldestUncommittedAckMillis = new AtomicLong();
   private final CommitStats stats = new CommitStats();
+  private final SideEntrySink sideSink;
+  private final EntryFilter filter;
   private volatile boolean closing;
-  private volatile boolean lastCycleOk = true;
+  private volatile long failingSince;
+  private volatile ErrorCode lastError;
   private volatile long flushRequested;
   private volatile long cyclesDone;
   private long drainedLsn;
-
-  private final SideEntrySink sideSink;
-  private final EntryFilter filter;
 
   private CommitCoordinator(Catalog catalog, LakehouseConfig config, SideEntrySink sideSink, EntryFilter filter) {
     this.config = config;
@@ -72,8 +88,20 @@ public final class CommitCoordinator implements Closeable {
     }
     this.wal = WriteAheadLog.open(config.walDir(), config.get(LakehouseConfig.WAL_MAX_BYTES),
         config.get(LakehouseConfig.WAL_SEGMENT_BYTES), max + 1);
+    try {
+      this.lease = InstanceLease.acquire(catalog, instanceId, config.walDir(),
+          config.get(LakehouseConfig.LEASE_TTL).toMillis());
+      this.dedup = DedupWindow.open(config.dedupDir(), config.get(LakehouseConfig.DEDUP_WINDOW),
+          config.get(LakehouseConfig.DEDUP_MAX_ENTRIES));
+    } catch (RuntimeException e) {
+      wal.close();
+      throw e;
+    }
+    this.gate = new DedupGate(wal, dedup);
+    long replayed = gate.rebuildFromLog();
     this.drainedLsn = min;
-    LOG.info("writer {}: committed positions {}; replaying the write-ahead log after lsn {}", instanceId, positions, min);
+    LOG.info("writer {}: committed positions {}; replaying the write-ahead log after lsn {} ({} landing rows in it)",
+        instanceId, positions, min, replayed);
     this.loop = new Thread(this::run, "commit-coordinator-" + instanceId);
     this.loop.setDaemon(true);
   }
@@ -104,11 +132,13 @@ public final class CommitCoordinator implements Closeable {
   }
 
   /**
-   * Appends a batch durably. The future completes (with the record's LSN) once the batch is on disk; it is
-   * then guaranteed to reach its tables exactly once. Fails at once with {@code WAL_FULL} under back-pressure.
+   * Appends a batch durably. The future completes (with the record's LSN) once every entry is on disk; it is then
+   * guaranteed to reach its table exactly once. A landing row already taken within the dedup window is not written
+   * again: its future waits for that earlier delivery instead. Fails at once with {@code WAL_FULL} under
+   * back-pressure, or with {@code STORAGE_UNAVAILABLE} when the log's disk failed (nothing of the batch counts).
    */
   public CompletableFuture<Long> append(List<WalEntry> entries) {
-    return wal.append(WalEntry.encode(entries)).thenApply(lsn -> {
+    return gate.append(entries).thenApply(lsn -> {
       oldestUncommittedAckMillis.compareAndSet(0, System.currentTimeMillis());
       if (appendedSinceCycle.addAndGet(entries.size()) >= config.get(LakehouseConfig.COMMIT_MAX_RECORDS)) {
         signal();
@@ -145,13 +175,15 @@ public final class CommitCoordinator implements Closeable {
 
   private void run() {
     long intervalMs = config.get(LakehouseConfig.COMMIT_INTERVAL).toMillis();
+    long maxBackoff = config.get(LakehouseConfig.COMMIT_MAX_BACKOFF).toMillis();
     long failures = 0;
     while (!closing) {
       lock.lock();
       try {
-        if (appendedSinceCycle.get() < config.get(LakehouseConfig.COMMIT_MAX_RECORDS) && flushRequested <= cyclesDone) {
-          wake.await(failures == 0 ? intervalMs : Math.min(30_000, intervalMs << Math.min(failures, 5)),
-              TimeUnit.MILLISECONDS);
+        long wait = failures == 0 ? intervalMs : Math.min(maxBackoff, intervalMs << Math.min(failures, 10));
+        if (failures > 0 || appendedSinceCycle.get() < config.get(LakehouseConfig.COMMIT_MAX_RECORDS)
+            && flushRequested <= cyclesDone) {
+          wake.await(wait, TimeUnit.MILLISECONDS);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -167,22 +199,64 @@ public final class CommitCoordinator implements Closeable {
   private boolean cycle() {
     appendedSinceCycle.set(0);
     boolean ok;
-    try (CycleWriter w = new CycleWriter(tables, positions, config, instanceId, stats, sideSink, filter)) {
-      long upTo = w.drain(wal, drainedLsn);
-      w.commitAll(upTo);
-      if (upTo > drainedLsn) {
-        drainedLsn = upTo;
-        wal.truncateThrough(upTo);
+    try {
+      if (lease != null && lease.lost()) {
+        throw new StediException(ErrorCode.INSTANCE_IN_USE, "another writer took the lease of " + instanceId);
+      }
+      long from = pending.isEmpty() ? drainedLsn : pending.upTo();
+      // While commits fail, do not write the same backlog into new files every attempt: add a chunk only now and then.
+      boolean drainNow = failingSince == 0 || pending.isEmpty()
+          || System.currentTimeMillis() - pending.lastChunkMillis() >= OUTAGE_CHUNK_MILLIS;
+      if (drainNow) {
+        CycleWriter w = new CycleWriter(tables, positions, config, instanceId, sideSink, filter, dedup);
+        long upTo;
+        Map<String, PendingCommit.Files> chunk;
+        try {
+          upTo = w.drain(wal, from);
+          chunk = w.finish();
+        } catch (RuntimeException e) {
+          w.abandon();
+          throw e;
+        }
+        stats.poisoned.addAndGet(w.poisoned());
+        if (upTo > from || !chunk.isEmpty()) {
+          pending.add(chunk, upTo);
+        }
+      }
+      if (!pending.isEmpty()) {
+        pending.commitAll(tables, positions, instanceId, UUID.randomUUID().toString(),
+            config.get(LakehouseConfig.COMMIT_RETRIES), stats);
+        long upTo = pending.upTo();
+        pending.clear();
+        if (upTo > drainedLsn) {
+          drainedLsn = upTo;
+          dedup.sync(); // the identities of what was committed must outlive the segments about to go
+          wal.truncateThrough(upTo);
+        }
       }
       if (wal.durableLsn() <= drainedLsn) {
         oldestUncommittedAckMillis.set(0);
       }
+      if (failingSince != 0) {
+        LOG.info("writer {}: commits work again after {} s; the backlog is committed", instanceId,
+            (System.currentTimeMillis() - failingSince) / 1000);
+      }
+      failingSince = 0;
+      lastError = null;
       ok = true;
-      lastCycleOk = true;
     } catch (RuntimeException e) {
-      lastCycleOk = false;
-      LOG.error("writer {}: commit cycle failed, the write-ahead log keeps the data and the cycle will be retried: {}",
-          instanceId, e.toString());
+      ErrorCode code = Retry.classify(e);
+      if (failingSince == 0) {
+        failingSince = System.currentTimeMillis();
+      }
+      lastError = code;
+      if (code.retryable()) {
+        LOG.warn("writer {}: commit cycle failed ({}); the write-ahead log keeps accepting ({} bytes buffered) and the "
+            + "commit is retried: {}", instanceId, code.code(), wal.liveBytes(), e.toString());
+      } else {
+        LOG.error("writer {}: commit cycle failed ({}), which retrying is not expected to fix; still retrying with "
+            + "back-off, the write-ahead log keeps the data", instanceId, code.code(), e);
+      }
       stats.failedCycles.incrementAndGet();
       ok = false;
     }
@@ -196,12 +270,25 @@ public final class CommitCoordinator implements Closeable {
     return ok;
   }
 
-  /** Whether the most recent commit cycle reached the catalog and storage (for readiness checks). */
+  /** Whether the most recent commit cycle reached the catalog and storage. */
   public boolean healthy() {
-    return lastCycleOk;
+    return failingSince == 0;
   }
 
-  /** Whether the write-ahead log has room for {@code bytes} more (false means back-pressure). */
+  /** Since when (epoch ms) commits have been failing, or 0 while they work. */
+  public long failingSinceMillis() {
+    return failingSince;
+  }
+
+  /** The error code of the failing commits, or null while they work. */
+  public ErrorCode lastError() {
+    return lastError;
+  }
+
+  /**
+   * Whether the gateway can take writes: the log has room for {@code bytes} more and its disk works. A catalog
+   * outage does not count: the log buffers it.
+   */
   public boolean walHasRoom(long bytes) {
     return wal.liveBytes() + bytes <= wal.maxBytes();
   }
@@ -219,6 +306,16 @@ public final class CommitCoordinator implements Closeable {
   /** The write-ahead log's budget. */
   public long walMaxBytes() {
     return wal.maxBytes();
+  }
+
+  /** Group commits of the log whose write or fsync failed. */
+  public long walFailedWrites() {
+    return wal.failedWrites();
+  }
+
+  /** The dedup window (for metrics). */
+  public DedupWindow dedup() {
+    return dedup;
   }
 
   /** Age in ms of the oldest acknowledged record not yet committed to its table (0 when all are). */
@@ -245,6 +342,10 @@ public final class CommitCoordinator implements Closeable {
     }
     wal.close();
     cycle();
+    dedup.close();
+    if (lease != null) {
+      lease.close();
+    }
     LOG.info("writer {}: closed; committed positions {}", instanceId, positions);
   }
 }

@@ -9,11 +9,14 @@ public final class CommitStats {
   final AtomicLong commits = new AtomicLong();
   final AtomicLong failedCycles = new AtomicLong();
   final AtomicLong lastCommitMillis = new AtomicLong();
+  final AtomicLong poisoned = new AtomicLong();
+  final AtomicLong lastCommitAtMillis = new AtomicLong();
   private final Map<String, AtomicLong> rowsByTable = new ConcurrentHashMap<>();
 
   void recordCommit(String table, long rows, long millis) {
     commits.incrementAndGet();
     lastCommitMillis.set(millis);
+    lastCommitAtMillis.set(System.currentTimeMillis());
     rowsByTable.computeIfAbsent(table, k -> new AtomicLong()).addAndGet(rows);
   }
 
@@ -25,6 +28,16 @@ public final class CommitStats {
   /** Cycles that failed (and were retried). */
   public long failedCycles() {
     return failedCycles.get();
+  }
+
+  /** Entries that could not be written to their table and went to quarantine instead. */
+  public long poisoned() {
+    return poisoned.get();
+  }
+
+  /** When (epoch ms) the most recent commit finished, or 0. */
+  public long lastCommitAtMillis() {
+    return lastCommitAtMillis.get();
   }
 
   /** Duration of the most recent commit in ms. */

@@ -1,27 +1,36 @@
 package io.stedi.lakehouse.commit;
 
-import io.stedi.lakehouse.catalog.Retry;
 import io.stedi.lakehouse.config.LakehouseConfig;
+import io.stedi.lakehouse.dedup.DedupWindow;
 import io.stedi.lakehouse.error.ErrorCode;
+import io.stedi.lakehouse.error.StediException;
 import io.stedi.lakehouse.io.DataFileSink;
-import io.stedi.lakehouse.parse.LandingParser;
-import io.stedi.lakehouse.parse.ParseResult;
+import io.stedi.lakehouse.parse.LandingRow;
 import io.stedi.lakehouse.parse.Rejection;
 import io.stedi.lakehouse.table.Quarantine;
+import io.stedi.lakehouse.wal.WalRecord;
 import io.stedi.lakehouse.wal.WriteAheadLog;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.Transaction;
-import org.apache.iceberg.exceptions.CommitStateUnknownException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One commit cycle: reads new WAL records into data files per table, then commits each table once. */
-final class CycleWriter implements AutoCloseable {
+/**
+ * Reads new write-ahead log records into Parquet data files, one set per table (a "chunk"). Nothing is committed
+ * here: the coordinator adds the chunk to its {@link PendingCommit}. An entry that cannot be written (it no longer
+ * decodes or validates, say after an upgrade tightened a rule) becomes a quarantine row with the reason; a whole
+ * record that does not decode is also copied byte for byte to {@code <wal.dir>/poison/} so nothing is lost.
+ */
+final class CycleWriter {
   private static final Logger LOG = LoggerFactory.getLogger(CycleWriter.class);
   static final String QUARANTINE = "QUARANTINE";
 
@@ -29,21 +38,22 @@ final class CycleWriter implements AutoCloseable {
   private final Map<String, Long> positions;
   private final LakehouseConfig config;
   private final String instanceId;
-  private final CommitStats stats;
   private final SideEntrySink sideSink;
   private final EntryFilter filter;
-  private final String cycleId = UUID.randomUUID().toString();
+  private final DedupWindow dedup;
+  private final String chunkId = UUID.randomUUID().toString();
   private final Map<String, DataFileSink> sinks = new LinkedHashMap<>();
+  private long poisoned;
 
   CycleWriter(Map<String, Table> tables, Map<String, Long> positions, LakehouseConfig config, String instanceId,
-      CommitStats stats, SideEntrySink sideSink, EntryFilter filter) {
+      SideEntrySink sideSink, EntryFilter filter, DedupWindow dedup) {
     this.sideSink = sideSink;
     this.filter = filter;
     this.tables = tables;
     this.positions = positions;
     this.config = config;
     this.instanceId = instanceId;
-    this.stats = stats;
+    this.dedup = dedup;
   }
 
   /** Writes every durable entry after {@code afterLsn} not yet committed to its table; returns the last LSN read. */
@@ -52,106 +62,144 @@ final class CycleWriter implements AutoCloseable {
     long[] dropped = {0};
     int maxPayload = config.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES);
     wal.readAfter(afterLsn, rec -> {
-      for (WalEntry e : WalEntry.decode(rec.payload())) {
+      List<WalEntry> entries;
+      try {
+        entries = WalEntry.decode(rec.payload());
+      } catch (StediException e) {
+        poisonRecord(wal, rec, e, maxPayload);
+        last[0] = rec.lsn();
+        return;
+      }
+      for (WalEntry e : entries) {
         if (e.isSide()) {
           sideSink.accept(e);
           continue;
         }
-        String t = e.target() == null ? QUARANTINE : e.target().name();
+        String t = e.kind() == WalEntry.EntryKind.QUARANTINE ? QUARANTINE : e.target().name();
+        if (e.kind() == WalEntry.EntryKind.LANDING) {
+          try {
+            byte[] content = e.contentBytes();
+            dedup.record(dedup.identity().of(e.target().walId(), content));
+          } catch (StediException bad) {
+            // handled below, where the row is needed
+          }
+        }
         if (rec.lsn() <= positions.get(t)) {
           continue; // already committed to this table before a restart
         }
-        if (e.target() == null) {
-          String[] f = e.quarantineFields();
-          if (filter.dropQuarantine(f[0], f[1], f[4], f[5])) {
-            dropped[0]++;
-            continue;
-          }
-          Rejection r = new Rejection(ErrorCode.valueOf(f[2]), f[3], f[4]);
-          sink(t).write(Quarantine.record(f[0], f[1], r, f[5], maxPayload, e.arrivalMillis(), e.source(), e.key()));
+        if (e.kind() == WalEntry.EntryKind.QUARANTINE) {
+          writeQuarantine(e, t, maxPayload, dropped);
         } else {
-          ParseResult p = LandingParser.parse(e.target(), new String(e.body(), java.nio.charset.StandardCharsets.UTF_8));
-          if (!p.ok()) {
-            // Cannot happen for entries the product validated; never drop it silently.
-            throw new IllegalStateException("wal entry " + e.key() + " at lsn " + rec.lsn() + " does not parse: "
-                + p.rejection().message());
-          }
-          if (filter.dropLanding(p.row())) {
-            dropped[0]++;
-            continue;
-          }
-          DataFileSink sink = sink(t);
-          sink.write(p.row().toRecord(sink.schema(), e.arrivalMillis() * 1000L, e.source(), e.key()));
+          writeLanding(e, t, rec.lsn(), maxPayload, dropped);
         }
       }
       last[0] = rec.lsn();
     });
     if (dropped[0] > 0) {
-      LOG.info("writer {} commit {}: dropped {} waiting entries of forgotten identities", instanceId, cycleId, dropped[0]);
+      LOG.info("writer {} chunk {}: dropped {} waiting entries of forgotten identities", instanceId, chunkId, dropped[0]);
     }
     return last[0];
   }
 
+  private void writeLanding(WalEntry e, String t, long lsn, int maxPayload, long[] dropped) {
+    LandingRow row;
+    try {
+      row = e.row();
+    } catch (StediException bad) {
+      poisoned++;
+      LOG.error("writer {}: wal entry {} at lsn {} cannot be written to {} ({}); it goes to stedi.quarantine instead",
+          instanceId, e.key(), lsn, e.target().landingTable(), bad.code().code());
+      if (positions.get(QUARANTINE) < lsn) {
+        String text = e.jsonBody() ? new String(e.body(), java.nio.charset.StandardCharsets.UTF_8) : null;
+        if (!filter.dropQuarantine(e.target().cliName(), "wal " + e.source(), bad.getMessage(), text)) {
+          sink(QUARANTINE).write(Quarantine.record(e.target().cliName(), "wal " + e.source(),
+              new Rejection(ErrorCode.UNWRITABLE_ENTRY, null, bad.getMessage()), text, maxPayload, e.arrivalMillis(),
+              e.source(), e.key()));
+        }
+      }
+      return;
+    }
+    if (filter.dropLanding(row)) {
+      dropped[0]++;
+      return;
+    }
+    DataFileSink sink = sink(t);
+    sink.write(row.toRecord(sink.schema(), e.arrivalMillis() * 1000L, e.source(), e.key()));
+  }
+
+  private void writeQuarantine(WalEntry e, String t, int maxPayload, long[] dropped) {
+    WalEntry.QuarantineFields f;
+    try {
+      f = e.quarantineFields();
+    } catch (StediException bad) {
+      poisoned++;
+      LOG.error("writer {}: quarantine entry {} does not decode; kept as a quarantine row without content", instanceId,
+          e.key());
+      f = new WalEntry.QuarantineFields(null, "wal " + e.source(), ErrorCode.UNWRITABLE_ENTRY, null, bad.getMessage(),
+          null);
+    }
+    if (filter.dropQuarantine(f.zone(), f.origin(), f.message(), f.payload())) {
+      dropped[0]++;
+      return;
+    }
+    Rejection r = new Rejection(f.code(), f.field(), f.message());
+    sink(t).write(Quarantine.record(f.zone(), f.origin(), r, f.payload(), maxPayload, e.arrivalMillis(), e.source(),
+        e.key()));
+  }
+
+  /** A record that does not decode at all: keep its bytes on disk and say so in quarantine. */
+  private void poisonRecord(WriteAheadLog wal, WalRecord rec, StediException e, int maxPayload) {
+    poisoned++;
+    Path dir = wal.dir().resolve("poison");
+    Path file = dir.resolve(String.format("%020d.bin", rec.lsn()));
+    try {
+      Files.createDirectories(dir);
+      Files.write(file, rec.payload(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+          StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+    } catch (IOException io) {
+      throw new UncheckedIOException("cannot keep undecodable wal record " + rec.lsn() + " in " + file, io);
+    }
+    LOG.error("writer {}: wal record at lsn {} does not decode ({}); its bytes are kept in {}", instanceId, rec.lsn(),
+        e.getMessage(), file);
+    if (positions.get(QUARANTINE) < rec.lsn()) {
+      sink(QUARANTINE).write(Quarantine.record(null, "wal lsn " + rec.lsn(),
+          new Rejection(ErrorCode.UNWRITABLE_ENTRY, null, e.getMessage() + "; bytes kept in " + file), null, maxPayload,
+          System.currentTimeMillis(), "wal", instanceId + ":poison:" + rec.lsn()));
+    }
+  }
+
   private DataFileSink sink(String t) {
     return sinks.computeIfAbsent(t, k ->
-        new DataFileSink(tables.get(k), config.get(LakehouseConfig.TARGET_FILE_BYTES), cycleId));
+        new DataFileSink(tables.get(k), config.get(LakehouseConfig.TARGET_FILE_BYTES), chunkId));
   }
 
-  /** Commits each table that received rows, recording {@code upTo} as its position. */
-  void commitAll(long upTo) {
-    int retries = config.get(LakehouseConfig.COMMIT_RETRIES);
+  /** Entries that could not be written and went to quarantine in this chunk. */
+  long poisoned() {
+    return poisoned;
+  }
+
+  /** Closes the files and returns them with their row counts, per table. */
+  Map<String, PendingCommit.Files> finish() {
+    Map<String, PendingCommit.Files> out = new LinkedHashMap<>();
     for (Map.Entry<String, DataFileSink> e : sinks.entrySet()) {
-      Table table = tables.get(e.getKey());
       List<DataFile> files = e.getValue().finish();
-      long rows = e.getValue().records();
-      if (files.isEmpty()) {
-        continue;
+      if (!files.isEmpty()) {
+        out.put(e.getKey(), new PendingCommit.Files(files, e.getValue().records()));
       }
-      long start = System.nanoTime();
-      Retry.run("commit " + cycleId + " to " + table.name(), retries, () -> commitOne(table, files, upTo, rows));
-      positions.put(e.getKey(), upTo);
-      long ms = (System.nanoTime() - start) / 1_000_000;
-      stats.recordCommit(e.getKey(), rows, ms);
-      LOG.debug("writer {} commit {}: {} rows in {} files to {} through lsn {} in {} ms", instanceId, cycleId, rows,
-          files.size(), table.name(), upTo, ms);
     }
+    return out;
   }
 
-  /** Closes any data files still open (after a failure they become orphans for maintenance to remove). */
-  @Override
-  public void close() {
-    for (DataFileSink s : sinks.values()) {
+  /** After a failure: closes what is open and deletes every file this chunk wrote (best effort). */
+  void abandon() {
+    for (Map.Entry<String, DataFileSink> e : sinks.entrySet()) {
       try {
-        s.finish();
-      } catch (RuntimeException e) {
-        LOG.warn("writer {} commit {}: closing data files of {} failed: {}", instanceId, cycleId, s.schema(), e.toString());
-      }
-    }
-  }
-
-  private void commitOne(Table table, List<DataFile> files, long upTo, long rows) {
-    if (CommitPositions.committed(table, instanceId, upTo)) {
-      return; // an earlier attempt whose outcome was unknown did land
-    }
-    String key = CommitPositions.key(instanceId);
-    try {
-      Transaction txn = table.newTransaction();
-      var append = txn.newFastAppend();
-      files.forEach(append::appendFile);
-      append.set(key, Long.toString(upTo));
-      append.set("stedi.source", "wal");
-      append.set("stedi.writer", instanceId);
-      append.set("stedi.commit-id", cycleId);
-      append.commit();
-      txn.updateProperties().set(key, Long.toString(upTo)).commit();
-      txn.commitTransaction();
-    } catch (CommitStateUnknownException unknown) {
-      // The catalog may or may not have taken it: look before trying again, or we could add it twice.
-      LOG.warn("writer {} commit {} to {}: outcome unknown, checking the table: {}", instanceId, cycleId, table.name(),
-          unknown.getMessage());
-      if (!CommitPositions.committed(table, instanceId, upTo)) {
-        throw new org.apache.iceberg.exceptions.CommitFailedException(unknown, "commit %s not found after unknown outcome",
-            cycleId);
+        for (DataFile f : e.getValue().finish()) {
+          tables.get(e.getKey()).io().deleteFile(f.location());
+        }
+      } catch (RuntimeException ex) {
+        LOG.warn("writer {} chunk {}: cleaning up data files of {} failed (maintenance removes orphans): {}",
+            instanceId, chunkId, e.getKey(), ex.toString());
       }
     }
   }

@@ -1,6 +1,10 @@
 package io.stedi.lakehouse.commit;
 
+import io.stedi.lakehouse.error.ErrorCode;
+import io.stedi.lakehouse.error.StediException;
+import io.stedi.lakehouse.parse.LandingParser;
 import io.stedi.lakehouse.parse.LandingRow;
+import io.stedi.lakehouse.parse.ParseResult;
 import io.stedi.lakehouse.parse.Rejection;
 import io.stedi.lakehouse.table.Zone;
 import java.io.ByteArrayInputStream;
@@ -14,42 +18,79 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One row waiting in the write-ahead log: a landing row (canonical JSON) or a quarantine row. Several entries
- * are appended as one WAL record so that a batch is durable all at once or not at all.
+ * One row waiting in the write-ahead log. Several entries are appended as one WAL record so that a batch is
+ * durable all at once or not at all.
  *
- * <p>A third kind, side entries ({@link #side}), is not written to any table: the coordinator hands it to the
- * {@link SideEntrySink} given at start, while draining and again on every replay. The gateway keeps its
- * idempotency records this way, so they are durable in the same fsync as the data they describe.
+ * <p>Record format 2 (written): {@code byte 2, int count}, then per entry {@code byte kind id, short zone id,
+ * long arrival, string source, string key, int length, body}. Landing bodies are the row's compact binary form
+ * ({@link LandingRow#toBinary()}), so committing never parses JSON. Format 1 (read only, left by earlier
+ * versions): zone by enum ordinal, side entries marked by a {@code side:} source prefix, canonical JSON bodies.
  *
- * @param target the landing zone, or null for {@code stedi.quarantine} and side entries
+ * @param kind what the entry is
+ * @param target the landing zone (landing entries), the zone the rejected input was meant for is in the body
  * @param arrivalMillis when the product received it
- * @param source mqtt, https or load
+ * @param source the protocol (mqtt, https, bridge, load), or for side entries their kind
  * @param key idempotency key (unique per delivered record)
- * @param body canonical landing JSON, or for quarantine the fields zone, origin, reason, message, payload
+ * @param body landing row (binary, or JSON when {@code jsonBody}), quarantine fields, or side-entry content
+ * @param jsonBody whether a landing body is canonical JSON (format 1)
  */
-public record WalEntry(Zone target, long arrivalMillis, String source, String key, byte[] body) {
-  private static final int VERSION = 1;
+public record WalEntry(EntryKind kind, Zone target, long arrivalMillis, String source, String key, byte[] body,
+    boolean jsonBody) {
+  private static final int V1 = 1;
+  private static final int V2 = 2;
+  /** Zone of each ordinal as format 1 wrote it (the enum's order then); frozen. */
+  private static final Zone[] V1_ZONES = {Zone.CUSTOMER, Zone.ACCELEROMETER, Zone.STEP_TRAINER};
+  private static final String V1_SIDE_PREFIX = "side:";
+
+  /** The kinds of entries, with the ids the log stores. */
+  public enum EntryKind {
+    LANDING(1),
+    QUARANTINE(2),
+    SIDE(3);
+
+    private final int id;
+
+    EntryKind(int id) {
+      this.id = id;
+    }
+
+    /** The stable id in the log. */
+    public int id() {
+      return id;
+    }
+
+    static EntryKind of(int id) {
+      for (EntryKind k : values()) {
+        if (k.id == id) {
+          return k;
+        }
+      }
+      throw new IllegalArgumentException("unknown entry kind " + id + " (written by a newer version?)");
+    }
+  }
+
+  /** The text columns of a quarantine entry. */
+  public record QuarantineFields(String zone, String origin, ErrorCode code, String field, String message,
+      String payload) {}
 
   /** A landing row. */
   public static WalEntry landing(LandingRow row, long arrivalMillis, String source, String key) {
-    return new WalEntry(row.zone(), arrivalMillis, source, key, row.toJson());
+    return new WalEntry(EntryKind.LANDING, row.zone(), arrivalMillis, source, key, row.toBinary(), false);
   }
-
-  private static final String SIDE_PREFIX = "side:";
 
   /** A side entry of the given kind (never written to a table). */
   public static WalEntry side(String kind, String key, byte[] body) {
-    return new WalEntry(null, System.currentTimeMillis(), SIDE_PREFIX + kind, key, body);
+    return new WalEntry(EntryKind.SIDE, null, System.currentTimeMillis(), kind, key, body, false);
   }
 
   /** Whether this is a side entry. */
   public boolean isSide() {
-    return target == null && source != null && source.startsWith(SIDE_PREFIX);
+    return kind == EntryKind.SIDE;
   }
 
   /** The kind of a side entry. */
   public String sideKind() {
-    return source.substring(SIDE_PREFIX.length());
+    return isSide() ? source : null;
   }
 
   /** A quarantine row. */
@@ -66,30 +107,63 @@ public record WalEntry(Zone target, long arrivalMillis, String source, String ke
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return new WalEntry(null, arrivalMillis, source, key, b.toByteArray());
+    return new WalEntry(EntryKind.QUARANTINE, null, arrivalMillis, source, key, b.toByteArray(), false);
   }
 
-  /** Fields of a quarantine entry: zone, origin, reason code name, field, message, payload. */
-  public String[] quarantineFields() {
+  /** The columns of a quarantine entry. */
+  public QuarantineFields quarantineFields() {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body))) {
-      String[] f = new String[6];
-      for (int i = 0; i < f.length; i++) {
-        f[i] = readString(in);
-      }
-      return f;
-    } catch (IOException e) {
-      throw new UncheckedIOException("corrupt quarantine entry " + key, e);
+      String zone = readString(in);
+      String origin = readString(in);
+      String code = readString(in);
+      return new QuarantineFields(zone, origin, ErrorCode.valueOf(code), readString(in), readString(in), readString(in));
+    } catch (IOException | IllegalArgumentException e) {
+      throw new StediException(ErrorCode.UNWRITABLE_ENTRY, "quarantine entry " + key + " does not decode: " + e, e);
     }
   }
 
-  /** Encodes a batch as one WAL record payload. */
+  /**
+   * The validated row of a landing entry.
+   *
+   * @throws StediException UNWRITABLE_ENTRY when it no longer decodes or validates (the coordinator quarantines it)
+   */
+  public LandingRow row() {
+    if (jsonBody) {
+      ParseResult p = LandingParser.parse(target, new String(body, StandardCharsets.UTF_8));
+      if (!p.ok()) {
+        throw new StediException(ErrorCode.UNWRITABLE_ENTRY, "entry " + key + " no longer validates: "
+            + p.rejection().code().code() + " " + p.rejection().message());
+      }
+      return p.row();
+    }
+    try {
+      return LandingRow.fromBinary(target, body);
+    } catch (IllegalArgumentException e) {
+      throw new StediException(ErrorCode.UNWRITABLE_ENTRY, "entry " + key + " does not decode: " + e.getMessage(), e);
+    }
+  }
+
+  /** The bytes that identify a landing row's content: its binary form whatever format the entry has. */
+  public byte[] contentBytes() {
+    return jsonBody ? row().toBinary() : body;
+  }
+
+  /** Encodes a batch as one WAL record payload (format 2). */
   public static byte[] encode(List<WalEntry> entries) {
-    ByteArrayOutputStream b = new ByteArrayOutputStream(64 + entries.size() * 160);
+    int size = 8;
+    for (WalEntry e : entries) {
+      size += 32 + e.body.length + (e.key == null ? 0 : e.key.length()) + (e.source == null ? 0 : e.source.length());
+    }
+    ByteArrayOutputStream b = new ByteArrayOutputStream(size);
     try (DataOutputStream out = new DataOutputStream(b)) {
-      out.writeByte(VERSION);
+      out.writeByte(V2);
       out.writeInt(entries.size());
       for (WalEntry e : entries) {
-        out.writeByte(e.target == null ? -1 : e.target.ordinal());
+        if (e.jsonBody) {
+          throw new IllegalArgumentException("format-1 entries are read, never written");
+        }
+        out.writeByte(e.kind.id());
+        out.writeShort(e.target == null ? 0 : e.target.walId());
         out.writeLong(e.arrivalMillis);
         writeString(out, e.source);
         writeString(out, e.key);
@@ -102,28 +176,95 @@ public record WalEntry(Zone target, long arrivalMillis, String source, String ke
     return b.toByteArray();
   }
 
-  /** Decodes a WAL record payload written by {@link #encode(List)}. */
+  /**
+   * Decodes a WAL record payload of format 1 or 2.
+   *
+   * @throws StediException UNWRITABLE_ENTRY when the payload is of an unknown format or cut off
+   */
   public static List<WalEntry> decode(byte[] payload) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
       int version = in.readByte();
-      if (version != VERSION) {
-        throw new IOException("unknown entry version " + version);
+      if (version != V1 && version != V2) {
+        throw new IOException("unknown entry format " + version + " (written by a newer version?)");
       }
       int n = in.readInt();
+      if (n < 0 || n > payload.length) {
+        throw new IOException("entry count " + n);
+      }
       List<WalEntry> out = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        int t = in.readByte();
-        long arrival = in.readLong();
-        String source = readString(in);
-        String key = readString(in);
-        byte[] body = new byte[in.readInt()];
-        in.readFully(body);
-        out.add(new WalEntry(t < 0 ? null : Zone.values()[t], arrival, source, key, body));
+        out.add(version == V2 ? readV2(in) : readV1(in));
       }
       return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException("undecodable write-ahead log record: " + e.getMessage(), e);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new StediException(ErrorCode.UNWRITABLE_ENTRY, "undecodable write-ahead log record: " + e.getMessage(), e);
     }
+  }
+
+  private static WalEntry readV2(DataInputStream in) throws IOException {
+    EntryKind kind = EntryKind.of(in.readUnsignedByte());
+    int zone = in.readUnsignedShort();
+    long arrival = in.readLong();
+    String source = readString(in);
+    String key = readString(in);
+    byte[] body = readBytes(in);
+    if (kind == EntryKind.LANDING && zone == 0) {
+      throw new IOException("landing entry " + key + " without a zone");
+    }
+    return new WalEntry(kind, kind == EntryKind.LANDING ? Zone.fromWalId(zone) : null, arrival, source, key, body, false);
+  }
+
+  private static WalEntry readV1(DataInputStream in) throws IOException {
+    int t = in.readByte();
+    long arrival = in.readLong();
+    String source = readString(in);
+    String key = readString(in);
+    byte[] body = readBytes(in);
+    if (t >= 0) {
+      if (t >= V1_ZONES.length) {
+        throw new IOException("unknown format-1 zone " + t);
+      }
+      return new WalEntry(EntryKind.LANDING, V1_ZONES[t], arrival, source, key, body, true);
+    }
+    if (source != null && source.startsWith(V1_SIDE_PREFIX)) {
+      return new WalEntry(EntryKind.SIDE, null, arrival, source.substring(V1_SIDE_PREFIX.length()), key, body, false);
+    }
+    return new WalEntry(EntryKind.QUARANTINE, null, arrival, source, key, body, false);
+  }
+
+  /**
+   * Encodes a batch in format 1, as versions before WAL format 2 wrote it. Only for tests that prove a log left
+   * by such a version still replays.
+   */
+  static byte[] encodeV1(List<WalEntry> entries) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(b)) {
+      out.writeByte(V1);
+      out.writeInt(entries.size());
+      for (WalEntry e : entries) {
+        int ordinal = e.target == null ? -1 : java.util.Arrays.asList(V1_ZONES).indexOf(e.target);
+        out.writeByte(ordinal);
+        out.writeLong(e.arrivalMillis);
+        writeString(out, e.isSide() ? V1_SIDE_PREFIX + e.source : e.source);
+        writeString(out, e.key);
+        byte[] body = e.kind == EntryKind.LANDING ? e.row().toJson() : e.body;
+        out.writeInt(body.length);
+        out.write(body);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return b.toByteArray();
+  }
+
+  private static byte[] readBytes(DataInputStream in) throws IOException {
+    int len = in.readInt();
+    if (len < 0 || len > in.available()) {
+      throw new IOException("body length " + len + " runs past the record");
+    }
+    byte[] body = new byte[len];
+    in.readFully(body);
+    return body;
   }
 
   private static void writeString(DataOutputStream out, String s) throws IOException {
@@ -140,6 +281,9 @@ public record WalEntry(Zone target, long arrivalMillis, String source, String ke
     int n = in.readInt();
     if (n < 0) {
       return null;
+    }
+    if (n > in.available()) {
+      throw new IOException("string length " + n + " runs past the record");
     }
     byte[] b = new byte[n];
     in.readFully(b);

@@ -59,6 +59,19 @@ public final class LakehouseConfig {
   public static final ConfigKey<Integer> QUARANTINE_PAYLOAD_BYTES = ConfigKey.integer("quarantine.max-payload-bytes",
       "4096", "Rejected payloads are stored in stedi.quarantine truncated to this many bytes.");
 
+  public static final ConfigKey<Duration> COMMIT_MAX_BACKOFF = ConfigKey.duration("commit.max-backoff", "5s",
+      "Longest wait between commit attempts while the catalog or object store is unreachable (the write-ahead log "
+          + "keeps accepting meanwhile); also bounds how long after recovery the backlog waits.");
+  public static final ConfigKey<Duration> DEDUP_WINDOW = ConfigKey.duration("dedup.window", "15m",
+      "How long the writer remembers the identity of every landing row it took, so that the same reading delivered "
+          + "again (resend after a lost ack, a crash, a retry) is acknowledged and not written twice.");
+  public static final ConfigKey<Integer> DEDUP_MAX_ENTRIES = ConfigKey.integer("dedup.max-entries", "4000000",
+      "Most identities the dedup window holds (16 bytes each, about 24 MB per million in memory); above it the "
+          + "oldest are dropped early and a WARN says how far back the window still reaches.");
+  public static final ConfigKey<Duration> LEASE_TTL = ConfigKey.duration("writer.lease-ttl", "30s",
+      "Lifetime of this writer's lease on writer.instance-id in the catalog (renewed every third of it); a second "
+          + "live writer with the same id is refused at start. 0s turns the check off.");
+
   public static final ConfigKey<Integer> LOAD_THREADS = ConfigKey.integer("load.threads", "0",
       "Parse-and-write threads of bin/stedi load; 0 means one per CPU core.");
 
@@ -66,7 +79,8 @@ public final class LakehouseConfig {
   public static final List<ConfigKey<?>> KEYS = List.of(HOME, CATALOG_TYPE, CATALOG_NAME, CATALOG_URI, CATALOG_USER,
       CATALOG_PASSWORD, CATALOG_TOKEN, WAREHOUSE, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY,
       INSTANCE_ID, WAL_DIR, WAL_MAX_BYTES, WAL_SEGMENT_BYTES, COMMIT_INTERVAL, COMMIT_MAX_RECORDS, COMMIT_RETRIES,
-      TARGET_FILE_BYTES, QUARANTINE_PAYLOAD_BYTES, LOAD_THREADS);
+      TARGET_FILE_BYTES, QUARANTINE_PAYLOAD_BYTES, COMMIT_MAX_BACKOFF, DEDUP_WINDOW, DEDUP_MAX_ENTRIES, LEASE_TTL,
+      LOAD_THREADS);
 
   private static final List<ConfigKey<?>> SECRETS = List.of(CATALOG_PASSWORD, CATALOG_TOKEN, S3_SECRET_KEY);
 
@@ -144,6 +158,18 @@ public final class LakehouseConfig {
     if (get(QUARANTINE_PAYLOAD_BYTES) < 64 || get(QUARANTINE_PAYLOAD_BYTES) > 1024 * 1024) {
       throw new IllegalArgumentException("quarantine.max-payload-bytes must be 64..1048576");
     }
+    if (get(COMMIT_MAX_BACKOFF).toMillis() < 10 || get(COMMIT_MAX_BACKOFF).toMinutes() > 10) {
+      throw new IllegalArgumentException("commit.max-backoff must be between 10ms and 10m");
+    }
+    if (get(DEDUP_WINDOW).toSeconds() < 1 || get(DEDUP_WINDOW).toDays() > 7) {
+      throw new IllegalArgumentException("dedup.window must be between 1s and 7d");
+    }
+    if (get(DEDUP_MAX_ENTRIES) < 1024) {
+      throw new IllegalArgumentException("dedup.max-entries must be at least 1024");
+    }
+    if (get(LEASE_TTL).isNegative() || (!get(LEASE_TTL).isZero() && get(LEASE_TTL).toMillis() < 300)) {
+      throw new IllegalArgumentException("writer.lease-ttl must be 0s (off) or at least 300ms");
+    }
     if (get(LOAD_THREADS) < 0 || get(LOAD_THREADS) > 256) {
       throw new IllegalArgumentException("load.threads must be 0..256");
     }
@@ -185,6 +211,11 @@ public final class LakehouseConfig {
       return "jdbc:sqlite:" + home().resolve("catalog.db");
     }
     return u;
+  }
+
+  /** This instance's dedup window folder (inside its write-ahead log folder). */
+  public Path dedupDir() {
+    return walDir().resolve("dedup");
   }
 
   /** This instance's write-ahead log folder. */

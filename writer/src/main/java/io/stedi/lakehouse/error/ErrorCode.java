@@ -2,7 +2,8 @@ package io.stedi.lakehouse.error;
 
 /**
  * Every error the product reports, split into bad input (the sender's to fix: never retried, quarantined)
- * and external failures (a dependency is down or busy: retried with back-off, then reported).
+ * and external failures (a dependency is down or busy: retried with back-off, then reported). Persisted and
+ * reported by {@link #code()} (the name), never by ordinal.
  */
 public enum ErrorCode {
   MALFORMED_JSON(Kind.BAD_INPUT, false),
@@ -15,12 +16,18 @@ public enum ErrorCode {
   FORBIDDEN(Kind.BAD_INPUT, false),
   IDEMPOTENCY_CONFLICT(Kind.BAD_INPUT, false),
   BAD_REQUEST(Kind.BAD_INPUT, false),
+  /** A write-ahead log entry that cannot be written to its table (it goes to quarantine instead). */
+  UNWRITABLE_ENTRY(Kind.BAD_INPUT, false),
 
   CATALOG_UNAVAILABLE(Kind.EXTERNAL, true),
   STORAGE_UNAVAILABLE(Kind.EXTERNAL, true),
   COMMIT_CONFLICT(Kind.EXTERNAL, true),
   WAL_FULL(Kind.EXTERNAL, true),
   WAL_CORRUPT(Kind.EXTERNAL, false),
+  /** Another process holds this write-ahead log folder. */
+  WAL_LOCKED(Kind.EXTERNAL, false),
+  /** Another live writer holds this writer.instance-id's lease in the catalog. */
+  INSTANCE_IN_USE(Kind.EXTERNAL, false),
   INTERNAL(Kind.EXTERNAL, false);
 
   /** Whose problem the error is. */

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -18,24 +19,27 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Append-only, segmented write-ahead log with a CRC per record and group-commit fsync.
+ * Append-only, segmented write-ahead log with group-commit fsync (format in {@link Segment}).
  *
  * <p>{@link #append(byte[])} returns a future that completes with the record's LSN only once the record is
- * on disk ({@code fsync}); one sync thread writes whatever callers queued since its last sync, so concurrent
- * appends share an fsync. A disk budget bounds the live segments: above it, appends fail at once with
- * {@link ErrorCode#WAL_FULL} (back-pressure) until {@link #truncateThrough(long)} frees space.
+ * on disk ({@code fsync}); one sync thread writes whatever callers queued since its last sync as one CRC-checked
+ * frame, so concurrent appends share an fsync. A disk budget bounds the live segments: above it, appends fail
+ * at once with {@link ErrorCode#WAL_FULL} (back-pressure) until {@link #truncateThrough(long)} frees space.
  *
- * <p>On open, segments are scanned; a torn frame at the tail of the last segment (a crash mid-write of a
- * record that was never acknowledged) is cut off, while damage anywhere else is reported as corruption.
+ * <p>A failed write or fsync fails every append of that group (none is acknowledged) and the log moves to a new
+ * segment: after an fsync error the kernel may have dropped the dirty pages, so the failed region is never
+ * written again or assumed durable (the "fsyncgate" rule). On open, damage is reported, never cut off
+ * ({@link WalRecovery}).
  */
 public final class WriteAheadLog implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(WriteAheadLog.class);
   private static final int MAX_RECORD = 64 * 1024 * 1024;
+  /** A group commit takes at most this much from the queue into one frame (more when one record is bigger). */
+  private static final long MAX_GROUP_BYTES = 8L * 1024 * 1024;
   /**
    * How far ahead of the data the active segment is filled with zeros. An append inside already-written blocks
    * changes no file metadata, so its fdatasync flushes only this file's pages; an append that grows the file must
@@ -44,9 +48,16 @@ public final class WriteAheadLog implements Closeable {
    */
   static final long PREALLOCATE = 4L * 1024 * 1024;
 
+  /** How the log opens its files; tests pass one that injects write and fsync failures. */
+  @FunctionalInterface
+  interface Files2 {
+    FileChannel open(Path p, OpenOption... options) throws IOException;
+  }
+
   private final Path dir;
   private final long maxBytes;
   private final long segmentBytes;
+  private final Files2 files;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
@@ -55,9 +66,16 @@ public final class WriteAheadLog implements Closeable {
   private final List<Segment> segments = new ArrayList<>();
   private final AtomicLong liveBytes = new AtomicLong();
   private final AtomicLong reservedBytes = new AtomicLong();
+  private final AtomicLong failedWrites = new AtomicLong();
   private volatile long durableLsn;
   private volatile boolean closed;
   private FileChannel active;
+  private boolean mustRoll;
+  /** First LSN of the group commits that failed since the last successful write, or -1. */
+  private long voidFrom = -1;
+  /** LSN ranges {@code [from, to)} of failed group commits: never read, whatever of them reached the disk. */
+  private final List<long[]> voidRanges = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private int nextSeq;
   /** Bytes of the active segment that exist on disk (data plus the zeros written ahead). */
   private long allocated;
   private long nextLsn;
@@ -65,6 +83,7 @@ public final class WriteAheadLog implements Closeable {
   private Path cursorPath;
   private long cursorOffset;
   private long cursorLsn = Long.MAX_VALUE;
+  private Pending carried;
 
   private record Pending(byte[] payload, CompletableFuture<Long> done) {}
 
@@ -73,19 +92,31 @@ public final class WriteAheadLog implements Closeable {
    *
    * @param minNextLsn the smallest LSN the next record may get (one past the highest LSN already committed
    *     from this log), so LSNs never go backwards even after every segment was deleted
+   * @throws StediException WAL_CORRUPT when a segment is damaged (see {@link WalRecovery})
    */
   public static WriteAheadLog open(Path dir, long maxBytes, long segmentBytes, long minNextLsn) {
+    return open(dir, maxBytes, segmentBytes, minNextLsn, FileChannel::open);
+  }
+
+  static WriteAheadLog open(Path dir, long maxBytes, long segmentBytes, long minNextLsn, Files2 files) {
     try {
-      return new WriteAheadLog(dir, maxBytes, segmentBytes, minNextLsn);
+      return new WriteAheadLog(dir, maxBytes, segmentBytes, minNextLsn, files, false);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open write-ahead log " + dir + ": " + e.getMessage(), e);
     }
   }
 
-  private WriteAheadLog(Path dir, long maxBytes, long segmentBytes, long minNextLsn) throws IOException {
+  /** A log for {@code wal salvage} to copy records into with their own LSNs ({@link #appendAt}). */
+  static WriteAheadLog openForSalvage(Path dir, long segmentBytes) throws IOException {
+    return new WriteAheadLog(dir, Long.MAX_VALUE, segmentBytes, 0, FileChannel::open, true);
+  }
+
+  private WriteAheadLog(Path dir, long maxBytes, long segmentBytes, long minNextLsn, Files2 files, boolean salvage)
+      throws IOException {
     this.dir = dir;
     this.maxBytes = maxBytes;
     this.segmentBytes = segmentBytes;
+    this.files = files;
     Files.createDirectories(dir);
     lockChannel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock taken;
@@ -97,80 +128,89 @@ public final class WriteAheadLog implements Closeable {
     lock = taken;
     if (lock == null) {
       lockChannel.close();
-      throw new StediException(ErrorCode.INTERNAL, "wal.dir " + dir + " is in use by another process; give each "
+      throw new StediException(ErrorCode.WAL_LOCKED, "wal.dir " + dir + " is in use by another process; give each "
           + "writer its own writer.instance-id or wal.dir");
     }
-    recover(minNextLsn);
+    try {
+      recover(minNextLsn, salvage);
+    } catch (IOException | RuntimeException e) {
+      lock.release();
+      lockChannel.close();
+      throw e;
+    }
     syncer = new Thread(this::syncLoop, "wal-sync-" + dir.getFileName());
     syncer.setDaemon(true);
-    syncer.start();
+    if (!salvage) {
+      syncer.start();
+    }
   }
 
-  private void recover(long minNextLsn) throws IOException {
-    List<Path> files;
-    try (Stream<Path> s = Files.list(dir)) {
-      files = s.filter(p -> p.getFileName().toString().endsWith(Segment.SUFFIX)).sorted().toList();
-    }
+  private void recover(long minNextLsn, boolean salvage) throws IOException {
     long last = -1;
-    for (int i = 0; i < files.size(); i++) {
-      Path p = files.get(i);
-      String n = p.getFileName().toString();
-      Segment seg = new Segment(p, Long.parseLong(n.substring(0, n.length() - Segment.SUFFIX.length())));
-      boolean isLast = i == files.size() - 1;
-      long validEnd = seg.scan(0, -1, Long.MAX_VALUE, r -> { }, !isLast);
-      if (isLast && validEnd < Files.size(p)) {
-        boolean writtenAhead;
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-          writtenAhead = Segment.zeros(ch, validEnd, ch.size());
+    if (!salvage) {
+      for (Segment seg : WalRecovery.recover(dir)) {
+        if (seg.lastLsn >= seg.firstLsn) {
+          last = Math.max(last, seg.lastLsn);
         }
-        if (!writtenAhead) {
-          LOG.warn("wal {}: cutting a torn tail of {} bytes at offset {} (an unacknowledged write)", p,
-              Files.size(p) - validEnd, validEnd);
+        if (seg.voidFrom >= 0) {
+          voidRanges.add(new long[] {seg.voidFrom, seg.firstLsn});
+          last = Math.max(last, seg.firstLsn - 1);
         }
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-          ch.truncate(validEnd);
-          ch.force(true);
-        }
+        nextSeq = Math.max(nextSeq, seg.seq + 1);
+        segments.add(seg);
+        liveBytes.addAndGet(seg.size);
       }
-      seg.size = validEnd;
-      if (seg.lastLsn >= seg.firstLsn) {
-        last = seg.lastLsn;
-      }
-      segments.add(seg);
-      liveBytes.addAndGet(validEnd);
     }
     nextLsn = Math.max(last + 1, minNextLsn);
     durableLsn = nextLsn - 1;
-    Segment tail = segments.isEmpty() ? null : segments.get(segments.size() - 1);
-    if (tail == null || tail.size >= segmentBytes || tail.lastLsn + 1 != nextLsn && tail.size > 0) {
+    // Never append to a segment that existed before: its tail may hold a torn write. A new one is cheap.
+    mustRoll = true;
+    if (!salvage) {
       roll();
-    } else {
-      active = FileChannel.open(tail.path, StandardOpenOption.WRITE);
-      allocated = tail.size;
     }
     LOG.info("wal {} opened: {} segment(s), {} bytes, next lsn {}", dir, segments.size(), liveBytes.get(), nextLsn);
   }
 
   private void roll() throws IOException {
     if (active != null) {
-      active.force(false);
-      active.close();
+      try {
+        active.close();
+      } catch (IOException e) {
+        LOG.warn("wal {}: closing the previous segment failed: {}", dir, e.toString());
+      }
+      active = null;
     }
-    Segment seg = new Segment(dir.resolve(Segment.fileName(nextLsn)), nextLsn);
-    active = FileChannel.open(seg.path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    allocated = 0;
+    Segment seg = new Segment(dir.resolve(Segment.fileName(nextLsn, nextSeq++)), nextLsn, nextSeq - 1);
+    seg.voidFrom = voidFrom;
+    FileChannel ch = files.open(seg.path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    try {
+      ByteBuffer h = Segment.fileHeader(voidFrom);
+      while (h.hasRemaining()) {
+        ch.write(h, h.position());
+      }
+      ch.force(true);
+    } catch (IOException e) {
+      ch.close();
+      throw e;
+    }
     // fsync the folder so the new file's directory entry survives a power loss.
     try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
       d.force(true);
     }
+    active = ch;
+    allocated = Segment.FILE_HEADER;
+    seg.size = Segment.FILE_HEADER;
+    liveBytes.addAndGet(Segment.FILE_HEADER);
     synchronized (segmentsLock) {
       segments.add(seg);
     }
+    mustRoll = false;
   }
 
   /**
    * Appends one record. The future completes with its LSN once it is on disk, or fails with
-   * {@link ErrorCode#WAL_FULL} at once when the disk budget is used up.
+   * {@link ErrorCode#WAL_FULL} at once when the disk budget is used up, or with STORAGE_UNAVAILABLE when the
+   * write or fsync failed (then nothing of it counts as written).
    */
   public CompletableFuture<Long> append(byte[] payload) {
     if (closed) {
@@ -180,7 +220,7 @@ public final class WriteAheadLog implements Closeable {
       return CompletableFuture.failedFuture(new StediException(ErrorCode.PAYLOAD_TOO_LARGE,
           "record of " + payload.length + " bytes exceeds the write-ahead log's " + MAX_RECORD));
     }
-    long need = Segment.HEADER + payload.length;
+    long need = Segment.RECORD_HEADER + payload.length;
     if (liveBytes.get() + reservedBytes.addAndGet(need) > maxBytes) {
       reservedBytes.addAndGet(-need);
       return CompletableFuture.failedFuture(new StediException(ErrorCode.WAL_FULL, "write-ahead log " + dir
@@ -191,26 +231,57 @@ public final class WriteAheadLog implements Closeable {
     return f;
   }
 
+  /** Writes records with consecutive LSNs from {@code firstLsn}, synchronously (salvage only; LSNs must increase). */
+  void appendRun(long firstLsn, List<byte[]> payloads) throws IOException {
+    if (mustRoll || firstLsn != nextLsn) {
+      nextLsn = firstLsn;
+      roll();
+    }
+    List<Pending> batch = new ArrayList<>(payloads.size());
+    payloads.forEach(p -> batch.add(new Pending(p, new CompletableFuture<>())));
+    writeAndSync(batch);
+  }
+
   private void syncLoop() {
     List<Pending> batch = new ArrayList<>();
-    while (!closed || !queue.isEmpty()) {
+    while (!closed || !queue.isEmpty() || carried != null) {
       try {
-        Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+        Pending first = carried != null ? carried : queue.poll(100, TimeUnit.MILLISECONDS);
+        carried = null;
         if (first == null) {
           continue;
         }
         batch.add(first);
-        queue.drainTo(batch);
+        long bytes = first.payload.length;
+        for (Pending p; (p = queue.poll()) != null; ) {
+          if (bytes + p.payload.length > MAX_GROUP_BYTES) {
+            carried = p; // starts the next group
+            break;
+          }
+          batch.add(p);
+          bytes += p.payload.length;
+        }
         writeAndSync(batch);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
       } catch (IOException | RuntimeException e) {
-        LOG.error("wal {}: write failed, failing {} appends: {}", dir, batch.size(), e.toString());
+        failedWrites.incrementAndGet();
+        LOG.error("wal {}: write or fsync failed, failing {} appends (none is acknowledged) and moving to a new "
+            + "segment: {}", dir, batch.size(), e.toString());
         StediException err = new StediException(ErrorCode.STORAGE_UNAVAILABLE, "write-ahead log " + dir
             + " could not write: " + e.getMessage(), e);
+        mustRoll = true;
+        // The group's LSNs are spent, never reused: its frame may have reached the disk even though fsync failed,
+        // and it must never be replayed (its appenders resend). The next segment's header records the void range.
+        long first = nextLsn;
+        nextLsn += batch.size();
+        if (voidFrom < 0) {
+          voidFrom = first;
+        }
+        voidRanges.add(new long[] {first, nextLsn});
         for (Pending p : batch) {
-          reservedBytes.addAndGet(-(Segment.HEADER + p.payload.length));
+          reservedBytes.addAndGet(-(Segment.RECORD_HEADER + p.payload.length));
           p.done.completeExceptionally(err);
         }
       } finally {
@@ -220,20 +291,24 @@ public final class WriteAheadLog implements Closeable {
   }
 
   private void writeAndSync(List<Pending> batch) throws IOException {
-    int total = 0;
+    long payloadBytes = 0;
+    List<byte[]> payloads = new ArrayList<>(batch.size());
     for (Pending p : batch) {
-      total += Segment.HEADER + p.payload.length;
+      payloadBytes += p.payload.length;
+      payloads.add(p.payload);
+    }
+    int total = (int) Segment.frameBytes(batch.size(), payloadBytes);
+    if (mustRoll) {
+      roll();
     }
     Segment seg = currentSegment();
-    if (seg.size > 0 && seg.size + total > segmentBytes) {
+    if (seg.size > Segment.FILE_HEADER && seg.size + total > segmentBytes) {
       roll();
       seg = currentSegment();
     }
     ByteBuffer buf = ByteBuffer.allocate(total);
     long first = nextLsn;
-    for (Pending p : batch) {
-      Segment.frame(buf, nextLsn++, p.payload);
-    }
+    Segment.frame(buf, first, payloads);
     buf.flip();
     preallocate(seg.size + total);
     long at = seg.size;
@@ -241,10 +316,13 @@ public final class WriteAheadLog implements Closeable {
       at += active.write(buf, at);
     }
     active.force(false);
+    // Only now does anything of this group count: a failure above leaves sizes and durableLsn as they were.
+    nextLsn = first + batch.size();
+    voidFrom = -1;
     seg.size += total;
     seg.lastLsn = nextLsn - 1;
     liveBytes.addAndGet(total);
-    reservedBytes.addAndGet(-total);
+    reservedBytes.addAndGet(-(total - Segment.HEADER));
     durableLsn = nextLsn - 1;
     long lsn = first;
     for (Pending p : batch) {
@@ -292,6 +370,11 @@ public final class WriteAheadLog implements Closeable {
     return maxBytes;
   }
 
+  /** Group commits whose write or fsync failed since the log was opened. */
+  public long failedWrites() {
+    return failedWrites.get();
+  }
+
   public Path dir() {
     return dir;
   }
@@ -317,28 +400,36 @@ public final class WriteAheadLog implements Closeable {
       }
       // Resume where the previous read of this segment stopped, instead of rescanning it every cycle.
       long from = 0;
-      long skipAfter = afterLsn;
       if (cursorPath != null && cursorPath.equals(s.path) && cursorLsn <= afterLsn) {
         from = cursorOffset;
       }
       long[] lastSeen = {-1};
-      try {
-        Segment reader = new Segment(s.path, s.firstLsn);
-        long end = reader.scan(from, -1, skipAfter, r -> {
-          if (r.lsn() <= upTo) {
+      Segment reader = new Segment(s.path, s.firstLsn, s.seq);
+      try (FileChannel ch = reader.openRead()) {
+        Segment.Scan scan = reader.scan(ch, from, -1, afterLsn, r -> {
+          if (r.lsn() <= upTo && !isVoid(r.lsn())) {
             consumer.accept(r);
             lastSeen[0] = r.lsn();
           }
-        }, false);
-        if (reader.lastLsn <= upTo) {
+        });
+        if (scan.lastLsn() <= upTo) {
           cursorPath = s.path;
-          cursorOffset = end;
-          cursorLsn = Math.max(reader.lastLsn, lastSeen[0]);
+          cursorOffset = scan.validEnd();
+          cursorLsn = Math.max(scan.lastLsn(), lastSeen[0]);
         }
       } catch (IOException e) {
         throw new UncheckedIOException("reading write-ahead log " + s.path + ": " + e.getMessage(), e);
       }
     }
+  }
+
+  private boolean isVoid(long lsn) {
+    for (long[] r : voidRanges) {
+      if (lsn >= r[0] && lsn < r[1]) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Deletes every segment whose records all have LSN at most {@code lsn} (they are committed). */
@@ -354,10 +445,49 @@ public final class WriteAheadLog implements Closeable {
       try {
         Files.deleteIfExists(s.path);
         liveBytes.addAndGet(-s.size);
-        LOG.debug("wal {}: deleted committed segment {}", dir, s.path.getFileName());
+        LOG.debug("wal {}: deleted committed segment {}", dir, s);
       } catch (IOException e) {
         LOG.warn("wal {}: could not delete committed segment {}: {}", dir, s.path, e.toString());
       }
+    }
+  }
+
+  /** Paths of the live segment files, oldest first (for tools and erasure). */
+  public List<Path> segmentFiles() {
+    synchronized (segmentsLock) {
+      return segments.stream().map(s -> s.path).toList();
+    }
+  }
+
+  /**
+   * Checks the log in {@code dir} without opening it for writing; returns a one-line summary per segment.
+   *
+   * @throws StediException WAL_CORRUPT naming the damaged segment and offset
+   */
+  public static List<String> verify(Path dir) {
+    try {
+      return WalRecovery.recover(dir).stream()
+          .map(s -> s + ": format " + s.format + ", lsn " + s.firstLsn + ".." + s.lastLsn + ", " + s.size + " bytes")
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading write-ahead log " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Salvages a damaged log: keeps every valid record on both sides of the damage (same LSNs) in a fresh log at
+   * {@code dir} and moves the original aside. Returns a report: records kept, damaged ranges, where the original is.
+   */
+  public static List<String> salvage(Path dir, long segmentBytes) {
+    try {
+      WalRecovery.Salvage s = WalRecovery.salvage(dir, segmentBytes);
+      List<String> out = new ArrayList<>();
+      out.add("kept " + s.records() + " record(s) in " + s.segments() + " segment(s) at " + dir);
+      s.damaged().forEach(d -> out.add("damaged: " + d));
+      out.add("the original log is at " + s.movedTo());
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException("salvaging write-ahead log " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -365,13 +495,17 @@ public final class WriteAheadLog implements Closeable {
   @Override
   public void close() {
     closed = true;
-    try {
-      syncer.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (syncer.isAlive()) {
+      try {
+        syncer.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     try {
-      active.close();
+      if (active != null) {
+        active.close();
+      }
       lock.release();
       lockChannel.close();
     } catch (IOException e) {

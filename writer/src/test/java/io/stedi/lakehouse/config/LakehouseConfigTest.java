@@ -41,7 +41,11 @@ class LakehouseConfigTest {
     assertThat(c.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES)).isEqualTo(4096);
     assertThat(c.get(LakehouseConfig.LOAD_THREADS)).isZero();
     assertThat(c.loadThreads()).isEqualTo(Runtime.getRuntime().availableProcessors());
-    assertThat(LakehouseConfig.KEYS).hasSize(23);
+    assertThat(c.get(LakehouseConfig.COMMIT_MAX_BACKOFF)).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.get(LakehouseConfig.DEDUP_WINDOW)).isEqualTo(Duration.ofMinutes(15));
+    assertThat(c.get(LakehouseConfig.DEDUP_MAX_ENTRIES)).isEqualTo(4_000_000);
+    assertThat(c.get(LakehouseConfig.LEASE_TTL)).isEqualTo(Duration.ofSeconds(30));
+    assertThat(LakehouseConfig.KEYS).hasSize(27);
   }
 
   @Test

@@ -92,8 +92,13 @@ class WriteAheadLogTest {
     }
   }
 
+  /** Offset one past frame {@code n} (0-based) when every frame holds one record of {@code len} bytes. */
+  private static long frameEnd(int n, int len) {
+    return Segment.FILE_HEADER + (n + 1L) * (Segment.HEADER + Segment.RECORD_HEADER + len);
+  }
+
   @Test
-  void tornTailIsCutAndLaterRecordsContinue() throws Exception {
+  void tornTailIsIgnoredNeverCutAndTheLogContinuesInANewSegment() throws Exception {
     try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 1 << 16, 0)) {
       wal.append(b("one")).get();
       wal.append(b("two")).get();
@@ -101,23 +106,129 @@ class WriteAheadLogTest {
     Path seg = segments().get(0);
     // the log writes zeros ahead of its data, so a crash in the middle of writing "two" leaves its frame with
     // zeros where its last bytes should be, followed by more zeros
-    long twoEnds = 2L * (Segment.HEADER + 3);
+    long twoEnds = frameEnd(1, 3);
     assertThat(Files.size(seg)).isGreaterThan(twoEnds);
     try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
       f.seek(twoEnds - 2);
       f.write(new byte[2]);
     }
+    long sizeBefore = Files.size(seg);
     try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 1 << 16, 0)) {
       assertThat(readAll(wal, -1)).containsExactly("0:one");
       assertThat(wal.append(b("three")).get()).isEqualTo(1);
       assertThat(readAll(wal, -1)).containsExactly("0:one", "1:three");
+    }
+    assertThat(Files.size(seg)).as("nothing is truncated").isEqualTo(sizeBefore);
+    try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 1 << 16, 0)) {
+      assertThat(readAll(wal, -1)).as("a torn tail in a sealed segment reopens too").containsExactly("0:one", "1:three");
+    }
+  }
+
+  @Test
+  void aFlippedByteInAMiddleFrameOfTheActiveSegmentIsReportedNeverTruncated() throws Exception {
+    Path log = dir.resolve("log");
+    try (WriteAheadLog wal = WriteAheadLog.open(log, 1 << 20, 1 << 16, 0)) {
+      for (int i = 0; i < 5; i++) {
+        wal.append(b("rec" + i)).get(); // one group commit (frame) each
+      }
+    }
+    Path seg = segmentsOf(log).get(0);
+    long damagedAt = frameEnd(1, 4); // frame 2 starts here
+    byte[] before = Files.readAllBytes(seg);
+    try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
+      f.seek(damagedAt + Segment.HEADER + Segment.RECORD_HEADER + 1); // inside "rec2"
+      f.write('X');
+    }
+    assertThatThrownBy(() -> WriteAheadLog.open(log, 1 << 20, 1 << 16, 0))
+        .isInstanceOf(StediException.class)
+        .hasMessageContaining(seg.getFileName().toString())
+        .hasMessageContaining("offset " + damagedAt)
+        .hasMessageContaining("CRC mismatch")
+        .hasMessageContaining("wal salvage")
+        .satisfies(e -> assertThat(((StediException) e).code()).isEqualTo(ErrorCode.WAL_CORRUPT));
+    assertThat(Files.size(seg)).as("the damaged segment is left as it was").isEqualTo(before.length);
+    assertThatThrownBy(() -> WriteAheadLog.verify(log)).hasMessageContaining("offset " + damagedAt);
+
+    // salvage keeps every valid record on both sides of the damage, with their LSNs
+    List<String> report = WriteAheadLog.salvage(log, 1 << 16);
+    assertThat(report.get(0)).startsWith("kept 4 record(s)");
+    assertThat(report).anyMatch(l -> l.startsWith("damaged: ") && l.contains("offset " + damagedAt));
+    try (WriteAheadLog wal = WriteAheadLog.open(log, 1 << 20, 1 << 16, 0)) {
+      assertThat(readAll(wal, -1)).containsExactly("0:rec0", "1:rec1", "3:rec3", "4:rec4");
+      assertThat(wal.append(b("after")).get()).isEqualTo(5);
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      assertThat(s.map(p -> p.getFileName().toString())).anyMatch(n -> n.contains(".damaged-"));
+    }
+  }
+
+  @Test
+  void aFailedFsyncAcknowledgesNothingOfItsGroupLosesNothingAndIsNeverReplayed() throws Exception {
+    FaultyChannel.FAIL_FORCES.set(0);
+    WriteAheadLog.Files2 faulty = (p, o) -> new FaultyChannel(java.nio.channels.FileChannel.open(p, o));
+    try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 1 << 16, 0, faulty)) {
+      assertThat(wal.append(b("acked-1")).get()).isEqualTo(0);
+      FaultyChannel.FAIL_FORCES.set(1);
+      CompletableFuture<Long> failed = wal.append(b("failed"));
+      assertThatThrownBy(failed::get).isInstanceOf(ExecutionException.class)
+          .cause().isInstanceOf(StediException.class)
+          .satisfies(e -> assertThat(((StediException) e).code()).isEqualTo(ErrorCode.STORAGE_UNAVAILABLE));
+      assertThat(wal.failedWrites()).isEqualTo(1);
+      // the write reached the file before fsync failed: the frame is there, but it must never count
+      long next = wal.append(b("acked-2")).get();
+      assertThat(next).as("the failed group's LSN is spent, not reused").isEqualTo(2);
+      assertThat(segments()).as("the log moved to a new segment").hasSize(2);
+      assertThat(readAll(wal, -1)).containsExactly("0:acked-1", "2:acked-2");
+    }
+    try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 1 << 16, 0)) {
+      assertThat(readAll(wal, -1)).as("after a restart too").containsExactly("0:acked-1", "2:acked-2");
+      assertThat(wal.append(b("later")).get()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void aFailedFsyncWhileRollingFailsOnlyItsGroup() throws Exception {
+    FaultyChannel.FAIL_FORCES.set(0);
+    WriteAheadLog.Files2 faulty = (p, o) -> new FaultyChannel(java.nio.channels.FileChannel.open(p, o));
+    try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 1 << 16, 0, faulty)) {
+      wal.append(b("a")).get();
+      FaultyChannel.FAIL_FORCES.set(2); // the data fsync, then the new segment's header fsync
+      assertThatThrownBy(() -> wal.append(b("b")).get()).isInstanceOf(ExecutionException.class);
+      assertThatThrownBy(() -> wal.append(b("c")).get()).isInstanceOf(ExecutionException.class);
+      assertThat(wal.append(b("d")).get()).isEqualTo(3);
+    }
+    try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 1 << 16, 0)) {
+      assertThat(readAll(wal, -1)).containsExactly("0:a", "3:d");
+    }
+  }
+
+  @Test
+  void aLogWrittenInFormat1StillReplays() throws Exception {
+    // format 1: no file header, frames [int len][int crc32c(lsn, payload)][long lsn][payload]
+    Path v1 = dir.resolve(String.format("%020d.wal", 7));
+    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1024);
+    for (int i = 0; i < 3; i++) {
+      byte[] p = b("old" + i);
+      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+      crc.update(java.nio.ByteBuffer.allocate(8).putLong(0, 7 + i).array());
+      crc.update(p);
+      buf.putInt(p.length).putInt((int) crc.getValue()).putLong(7 + i).put(p);
+    }
+    buf.flip();
+    byte[] bytes = new byte[buf.remaining() + 100]; // and zeros written ahead, as format 1 did
+    buf.get(bytes, 0, buf.remaining());
+    Files.write(v1, bytes);
+    try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 1 << 16, 0)) {
+      assertThat(readAll(wal, -1)).containsExactly("7:old0", "8:old1", "9:old2");
+      assertThat(wal.append(b("new")).get()).isEqualTo(10);
+      assertThat(readAll(wal, 8)).containsExactly("9:old2", "10:new");
     }
   }
 
   @Test
   void sealedSegmentsWithZerosWrittenAheadReopen() throws Exception {
     // data ends 6 bytes before the segment size: the rest of the sealed segment is zeros, shorter than a header
-    byte[] big = new byte[4096 - Segment.HEADER - 6];
+    byte[] big = new byte[4096 - Segment.FILE_HEADER - Segment.HEADER - Segment.RECORD_HEADER - 6];
     java.util.Arrays.fill(big, (byte) 'x');
     try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 4096, 0)) {
       wal.append(big).get();
@@ -147,7 +258,7 @@ class WriteAheadLogTest {
     assertThatThrownBy(() -> WriteAheadLog.open(dir, 1 << 20, 4096, 0))
         .isInstanceOf(StediException.class)
         .hasMessageContaining(first.getFileName().toString())
-        .hasMessageContaining("offset 0")
+        .hasMessageContaining("offset " + Segment.FILE_HEADER)
         .satisfies(e -> assertThat(((StediException) e).code()).isEqualTo(ErrorCode.WAL_CORRUPT));
   }
 
@@ -193,6 +304,12 @@ class WriteAheadLogTest {
       }
       assertThat(lsns).hasSize(2000).doesNotHaveDuplicates().allMatch(l -> l >= 0 && l < 2000);
       assertThat(readAll(wal, -1)).hasSize(2000);
+    }
+  }
+
+  private static List<Path> segmentsOf(Path d) throws Exception {
+    try (Stream<Path> s = Files.list(d)) {
+      return s.filter(p -> p.toString().endsWith(".wal")).sorted().toList();
     }
   }
 

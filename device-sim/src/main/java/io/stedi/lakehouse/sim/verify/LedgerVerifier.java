@@ -23,9 +23,9 @@ import org.apache.iceberg.io.CloseableIterable;
 /**
  * Compares a ledger with the landing tables. Scope: rows of the ledger's serial numbers (step_trainer_landing)
  * and users (accelerometer_landing) whose time lies between that serial's (user's) first and last time in the
- * ledger. Per reading, an
- * acknowledged ledger line must be matched by one row; failed and QoS 0 lines may or may not have landed;
- * anything more is a duplicate, and a row the ledger does not know is unexpected (other traffic, an older run in
+ * ledger. Exactly once by content: a reading (serial, time, distance; user, time, x, y, z) the ledger shows
+ * acknowledged must be matched by exactly one row; one that is only in doubt (failed, QoS 0, resent after a lost
+ * ack) by at most one. A second row of the same reading is a duplicate, in doubt or not, and a row the ledger does not know is unexpected (other traffic, an older run in
  * the same window, or a reading the receiver refused yet stored).
  */
 public final class LedgerVerifier {
@@ -90,18 +90,21 @@ public final class LedgerVerifier {
         }
         continue;
       }
-      if (c.rows < c.acked) {
-        missing += c.acked - c.rows;
-        example(examples, "missing", en.getKey() + " (acknowledged " + c.acked + ", rows " + c.rows + ")");
-      } else if (c.rows > c.acked + c.doubt) {
-        duplicated += c.rows - c.acked - c.doubt;
+      // The product dedups by content, so a reading sent any number of times lands once.
+      if (c.acked > 0 && c.rows == 0) {
+        missing++;
+        example(examples, "missing", en.getKey() + " (acknowledged " + c.acked + ", rows 0)");
+      } else if (c.rows > 1) {
+        duplicated += c.rows - 1;
         example(examples, "duplicated", en.getKey() + " (acknowledged " + c.acked + ", in doubt " + c.doubt
             + ", rows " + c.rows + ")");
       }
-      if (c.doubt > 0) {
-        long landed = Math.max(0, Math.min(c.doubt, c.rows - c.acked));
-        doubtLanded += landed;
-        doubtMissing += c.doubt - landed;
+      if (c.acked == 0 && c.doubt > 0) {
+        if (c.rows > 0) {
+          doubtLanded++;
+        } else {
+          doubtMissing++;
+        }
       }
     }
     return new VerifyResult(byStatus, tableRows, missing, duplicated, unexpected, doubtLanded, doubtMissing,

@@ -87,9 +87,12 @@ public final class IngestService {
     return s == null || s.length() <= maxPayloadBytes ? s : s.substring(0, maxPayloadBytes);
   }
 
-  /** Whether the gateway can take writes: the last commit cycle worked and the log has room. */
+  /**
+   * Whether the gateway can take writes: its write-ahead log has room. A catalog or object-store outage does not
+   * count: the log buffers it (see {@link CommitCoordinator}), and health reports it separately.
+   */
   public boolean ready() {
-    return coordinator.healthy() && coordinator.walHasRoom(Math.min(64 * 1024, coordinator.walMaxBytes() / 16));
+    return coordinator.walHasRoom(Math.min(64 * 1024, coordinator.walMaxBytes() / 16));
   }
 
   /** Whether an append failure is back-pressure (retry later) rather than a bug. */

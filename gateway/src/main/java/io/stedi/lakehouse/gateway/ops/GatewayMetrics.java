@@ -35,6 +35,26 @@ public final class GatewayMetrics {
         .description("Iceberg commits made by this gateway").register(registry);
     Gauge.builder("stedi_commit_cycle_failures", coordinator, c -> c.stats().failedCycles())
         .description("Commit cycles that failed and were retried").register(registry);
+    Gauge.builder("stedi_catalog_up", coordinator, c -> c.healthy() ? 1 : 0)
+        .description("1 while commits reach the catalog and object store; 0 during an outage (the WAL buffers)")
+        .register(registry);
+    Gauge.builder("stedi_commit_failing_seconds", coordinator,
+            c -> c.failingSinceMillis() == 0 ? 0 : (System.currentTimeMillis() - c.failingSinceMillis()) / 1000.0)
+        .description("How long commits have been failing (0 while they work)").register(registry);
+    Gauge.builder("stedi_wal_failed_writes", coordinator, CommitCoordinator::walFailedWrites)
+        .description("WAL group commits whose write or fsync failed (none of their records was acknowledged)")
+        .register(registry);
+    Gauge.builder("stedi_wal_poisoned_entries", coordinator, c -> c.stats().poisoned())
+        .description("WAL entries that could not be written to their table and went to stedi.quarantine")
+        .register(registry);
+    Gauge.builder("stedi_duplicates_dropped", coordinator, c -> c.dedup().duplicates())
+        .description("Readings delivered again (same content within dedup.window): acknowledged, not written twice")
+        .register(registry);
+    Gauge.builder("stedi_dedup_window_entries", coordinator, c -> c.dedup().size())
+        .description("Reading identities held by the dedup window").register(registry);
+    Gauge.builder("stedi_dedup_window_covered_seconds", coordinator, c -> c.dedup().coveredMillis() / 1000.0)
+        .description("How far back the dedup window reaches (below dedup.window when dedup.max-entries is too small)")
+        .register(registry);
     Gauge.builder("stedi_mqtt_connected_devices", connectedDevices, AtomicInteger::get)
         .description("Devices connected over MQTT").register(registry);
     Gauge.builder("stedi_bridge_subscribed", bridgeSubscribed, AtomicInteger::get)

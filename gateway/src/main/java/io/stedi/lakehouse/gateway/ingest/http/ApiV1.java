@@ -85,7 +85,7 @@ final class ApiV1 {
         return;
       }
       if (!ingest.ready()) {
-        unavailable(ctx, "the gateway cannot store data right now (write-ahead log full or catalog down)");
+        unavailable(ctx, "the gateway cannot store data right now: its write-ahead log is full (wal.max-bytes)");
         return;
       }
       if (inFlight.putIfAbsent(idemKey, Boolean.TRUE) != null) {
@@ -96,7 +96,7 @@ final class ApiV1 {
       }
     }
     if (idemKey == null && !ingest.ready()) {
-      unavailable(ctx, "the gateway cannot store data right now (write-ahead log full or catalog down)");
+      unavailable(ctx, "the gateway cannot store data right now: its write-ahead log is full (wal.max-bytes)");
       return;
     }
     String email = t.email();

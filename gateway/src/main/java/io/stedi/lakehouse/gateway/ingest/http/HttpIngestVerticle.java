@@ -49,13 +49,23 @@ public final class HttpIngestVerticle extends AbstractVerticle {
     ApiV1 api = new ApiV1(config, credentials, ingest);
     Router router = Router.router(vertx);
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
+    // Ready means "can take writes": the write-ahead log has room. A catalog outage is reported beside it (the log
+    // buffers it), so a load balancer keeps sending traffic while operators see the outage.
     router.get("/health/ready").handler(ctx -> {
       boolean ready = ingest.ready();
+      var c = ingest.coordinator();
+      JsonObject catalog = new JsonObject().put("status", c.healthy() ? "UP" : "DOWN");
+      if (!c.healthy()) {
+        catalog.put("failing_since", java.time.Instant.ofEpochMilli(c.failingSinceMillis()).toString())
+            .put("reason", c.lastError() == null ? "unknown" : c.lastError().code())
+            .put("buffered_bytes", c.walBytes());
+      }
       json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "UP" : "DOWN")
           .put("checks", new JsonObject()
-              .put("wal", ingest.coordinator().walHasRoom(Math.min(64 * 1024, ingest.coordinator().walMaxBytes() / 16))
-                  ? "UP" : "FULL")
-              .put("catalog", ingest.coordinator().healthy() ? "UP" : "DOWN")));
+              .put("wal", ready ? "UP" : "FULL")
+              .put("wal_bytes", c.walBytes())
+              .put("wal_max_bytes", c.walMaxBytes())
+              .put("catalog", catalog)));
     });
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(ingest.metrics().scrape()));

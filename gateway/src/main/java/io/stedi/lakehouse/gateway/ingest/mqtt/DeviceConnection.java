@@ -30,20 +30,17 @@ final class DeviceConnection {
   private final MqttEndpoint ep;
   private final String serial;
   private final boolean v5;
-  private final MqttSessions.State session;
   private final IngestService ingest;
   private final ArrayDeque<MqttPublishMessage> held = new ArrayDeque<>();
   private final Set<Integer> inFlight = new HashSet<>();
   private boolean blocked;
   private boolean closed;
 
-  DeviceConnection(io.vertx.core.Vertx vertx, MqttEndpoint ep, String serial, boolean v5, MqttSessions.State session,
-      IngestService ingest) {
+  DeviceConnection(io.vertx.core.Vertx vertx, MqttEndpoint ep, String serial, boolean v5, IngestService ingest) {
     this.vertx = vertx;
     this.ep = ep;
     this.serial = serial;
     this.v5 = v5;
-    this.session = session;
     this.ingest = ingest;
   }
 
@@ -63,19 +60,15 @@ final class DeviceConnection {
       return;
     }
     boolean qos1 = m.qosLevel() == MqttQoS.AT_LEAST_ONCE;
-    if (qos1 && m.isDup() && (session.wasStored(m.messageId()) || inFlight.contains(m.messageId()))) {
-      // A redelivery of a message of this session that is stored (ack again) or still being stored (its
-      // completion acks it). The DUP flag alone is not enough: the packet id must match a stored one.
-      if (session.wasStored(m.messageId())) {
-        ep.publishAcknowledge(m.messageId());
-      }
+    // MQTT 3.1.1 §4.3.2 (MQTT-4.3.2-2), MQTT 5 §4.3.2: once the PUBACK is sent, a PUBLISH with the same packet id
+    // is a new message whatever its DUP flag, so packet ids are never a dedup key across a PUBACK. Only a DUP
+    // redelivery of a message of this connection that is not yet acknowledged (being stored, or held) is the same
+    // message: its own completion acknowledges it, and a second PUBACK could acknowledge a later message that
+    // reuses the id. Readings delivered again after a PUBACK (a resend after a crash) are recognised by content
+    // in the writer's dedup window instead.
+    if (qos1 && m.isDup() && (inFlight.contains(m.messageId())
+        || held.stream().anyMatch(h -> h.messageId() == m.messageId()))) {
       return;
-    }
-    if (qos1 && m.isDup() && held.stream().anyMatch(h -> h.messageId() == m.messageId())) {
-      return; // a redelivery of a message we hold: the held one will be stored and acknowledged
-    }
-    if (qos1 && !m.isDup()) {
-      session.forget(m.messageId());
     }
     if (!blocked && held.isEmpty() && !ingest.ready()) {
       // The log is full or the catalog is down: hold messages (unacknowledged) until it recovers.
@@ -132,7 +125,6 @@ final class DeviceConnection {
           ingest.metrics().durable("mqtt", System.nanoTime() - arrived);
           if (qos1) {
             inFlight.remove(m.messageId());
-            session.markStored(m.messageId());
             if (!closed) {
               ep.publishAcknowledge(m.messageId());
             }

@@ -113,7 +113,7 @@ public final class MqttIngestVerticle extends AbstractVerticle {
     // a session belongs to the device and its client id: another device using the same id gets its own
     String sessionId = user + '\u0000' + ep.clientIdentifier();
     boolean present = sessions.open(sessionId, ep.isCleanSession(), state);
-    DeviceConnection conn = new DeviceConnection(vertx, ep, user, v5, state[0], ingest);
+    DeviceConnection conn = new DeviceConnection(vertx, ep, user, v5, ingest);
     ep.publishAutoAck(false);
     ep.autoKeepAlive(true);
     ep.publishHandler(m -> {

@@ -7,37 +7,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Per-client session state that outlives a connection when the client asks for a persistent session
- * (MQTT 3.1.1 §3.1.2.4 Clean Session = 0; MQTT 5 Clean Start = 0): the packet ids of QoS 1 messages already
- * stored, so a redelivery (same session, same packet id, DUP set) is acknowledged without a second write.
- * Also counts connections per device.
+ * (MQTT 3.1.1 §3.1.2.4 Clean Session = 0; MQTT 5 Clean Start = 0). Also counts connections per device.
  */
 final class MqttSessions {
   private static final int MAX_SESSIONS = 100_000;
-  private static final int MAX_IDS_PER_SESSION = 1024;
 
-  /** Packet ids stored in one session, oldest first. */
-  static final class State {
-    private final Map<Integer, Boolean> stored = new LinkedHashMap<>(16, 0.75f, false) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<Integer, Boolean> eldest) {
-        return size() > MAX_IDS_PER_SESSION;
-      }
-    };
-
-    synchronized boolean wasStored(int packetId) {
-      return stored.containsKey(packetId);
-    }
-
-    synchronized void markStored(int packetId) {
-      stored.remove(packetId);
-      stored.put(packetId, Boolean.TRUE);
-    }
-
-    /** A new (non-DUP) message reuses the id: the old one was acknowledged and is done. */
-    synchronized void forget(int packetId) {
-      stored.remove(packetId);
-    }
-  }
+  /**
+   * A persistent session. It holds no packet ids: after a PUBACK a packet id may be reused for a new message
+   * (MQTT-4.3.2-2), so stored ids cannot tell a redelivery from a new message; the writer's content dedup does.
+   * The gateway offers no subscriptions, so all that outlives a connection is the session's existence (the CONNACK
+   * Session Present flag, MQTT 3.1.1 §3.2.2.2).
+   */
+  static final class State {}
 
   private final Map<String, State> sessions = java.util.Collections.synchronizedMap(
       new LinkedHashMap<>(1024, 0.75f, true) {
