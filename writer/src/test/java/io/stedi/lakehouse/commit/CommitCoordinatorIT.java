@@ -186,6 +186,105 @@ class CommitCoordinatorIT {
     }
   }
 
+  @Test
+  void theSameReadingDeliveredAgainLandsOnceEvenAcrossACrash() throws Exception {
+    try (CommitCoordinator c = CommitCoordinator.start(catalog, config)) {
+      c.append(List.of(step(1, "first"), step(2, "other"))).get();
+      // a resend after a lost acknowledgement: same content, new delivery key
+      c.append(List.of(step(1, "resent"))).get();
+      // twice in one batch, and two deliveries racing each other to the log
+      c.append(List.of(step(3, "x"), step(3, "y"))).get();
+      CompletableFuture<Long> a = c.append(List.of(step(4, "race-a")));
+      CompletableFuture<Long> b = c.append(List.of(step(4, "race-b")));
+      CompletableFuture.allOf(a, b).get();
+      // the same reading over another protocol is still the same reading
+      c.append(List.of(WalEntry.landing(step(2, "x").row(), System.currentTimeMillis(), "https", "via-http"))).get();
+      c.flush();
+      assertThat(c.dedup().duplicates()).isEqualTo(4);
+    }
+    // a crash after the acknowledgement: the log still holds the reading, nothing committed it yet
+    LakehouseConfig slow = config.with(Map.of("commit.interval", "24h"));
+    CommitCoordinator crashed = CommitCoordinator.start(catalog, slow);
+    crashed.append(List.of(step(5, "before-crash"))).get();
+    releaseWithoutCommit(crashed);
+    try (CommitCoordinator c = CommitCoordinator.start(catalog, config)) {
+      c.append(List.of(step(5, "resent-after-crash"), step(1, "resent-after-restart"), step(6, "new"))).get();
+      c.flush();
+    }
+    List<Long> times = TestTables.rows(catalog, LandingTables.id(Zone.STEP_TRAINER)).stream()
+        .map(r -> (Long) r.getField("sensorReadingTime")).toList();
+    assertThat(times).containsExactlyInAnyOrder(1_700_000_000_001L, 1_700_000_000_002L, 1_700_000_000_003L,
+        1_700_000_000_004L, 1_700_000_000_005L, 1_700_000_000_006L);
+    assertThat(TestTables.column(catalog, LandingTables.id(Zone.STEP_TRAINER), LandingTables.KEY))
+        .contains("first", "before-crash").doesNotContain("resent", "resent-after-crash", "resent-after-restart");
+  }
+
+  @Test
+  void aSecondWriterWithTheSameInstanceIdIsRefusedWhileTheFirstRuns() throws Exception {
+    LakehouseConfig elsewhere = config.with(Map.of("wal.dir", tmp.resolve("other-wal").toString()));
+    try (CommitCoordinator c = CommitCoordinator.start(catalog, config)) {
+      Catalog second = Catalogs.open(elsewhere);
+      try {
+        assertThatThrownBy(() -> CommitCoordinator.start(second, elsewhere))
+            .isInstanceOf(StediException.class)
+            .hasMessageContaining("writer.instance-id writer-1 is in use")
+            .satisfies(e -> assertThat(((StediException) e).code()).isEqualTo(ErrorCode.INSTANCE_IN_USE));
+      } finally {
+        ((AutoCloseable) second).close();
+      }
+    }
+    // once the first one stopped (and released its lease), the id is free
+    try (CommitCoordinator c = CommitCoordinator.start(catalog, elsewhere)) {
+      assertThat(c.instanceId()).isEqualTo("writer-1");
+    }
+  }
+
+  @Test
+  void anEntryThatCannotBeWrittenIsQuarantinedAndTheRestCommits() throws Exception {
+    // a landing entry whose row no longer decodes (as if a newer rule or a bug made it unreadable)
+    WalEntry broken = new WalEntry(WalEntry.EntryKind.LANDING, Zone.STEP_TRAINER, System.currentTimeMillis(), "mqtt",
+        "broken-1", new byte[] {3, 9, 9}, false);
+    try (CommitCoordinator c = CommitCoordinator.start(catalog, config)) {
+      c.append(List.of(step(1, "good-1"), broken, step(2, "good-2"))).get();
+      c.flush();
+      assertThat(c.healthy()).isTrue();
+      assertThat(c.stats().poisoned()).isEqualTo(1);
+      c.append(List.of(step(3, "good-3"))).get();
+      c.flush();
+    }
+    assertThat(TestTables.column(catalog, LandingTables.id(Zone.STEP_TRAINER), LandingTables.KEY))
+        .containsExactlyInAnyOrder("good-1", "good-2", "good-3");
+    assertThat(TestTables.rows(catalog, LandingTables.quarantineId())).singleElement().satisfies(r -> {
+      assertThat(r.getField("reason_code")).isEqualTo("unwritable_entry");
+      assertThat(r.getField(LandingTables.KEY)).isEqualTo("broken-1");
+      assertThat((String) r.getField("message")).contains("does not decode");
+    });
+  }
+
+  @Test
+  void aLogLeftByTheFormat1WriterReplaysIntoTheTables() throws Exception {
+    LakehouseConfig slow = config.with(Map.of("commit.interval", "24h"));
+    // what the previous version left: format-1 segment (no header), format-1 records (JSON rows, zone ordinals)
+    Path dir = slow.walDir();
+    Files.createDirectories(dir);
+    byte[] rec = WalEntry.encodeV1(List.of(step(7, "v1-step"), accel(8, "v1-accel"),
+        WalEntry.quarantine("step_trainer", "device s-1", new Rejection(ErrorCode.MALFORMED_JSON, null, "bad"), "{x",
+            1_700_000_000_000L, "mqtt", "v1-q")));
+    java.nio.ByteBuffer f = java.nio.ByteBuffer.allocate(16 + rec.length);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(java.nio.ByteBuffer.allocate(8).putLong(0, 0L).array());
+    crc.update(rec);
+    f.putInt(rec.length).putInt((int) crc.getValue()).putLong(0L).put(rec);
+    Files.write(dir.resolve(String.format("%020d.wal", 0)), f.array());
+    try (CommitCoordinator c = CommitCoordinator.start(catalog, config)) {
+      c.flush();
+    }
+    assertThat(TestTables.column(catalog, LandingTables.id(Zone.STEP_TRAINER), LandingTables.KEY)).containsExactly("v1-step");
+    assertThat(TestTables.column(catalog, LandingTables.id(Zone.ACCELEROMETER), LandingTables.KEY))
+        .containsExactly("v1-accel");
+    assertThat(TestTables.column(catalog, LandingTables.quarantineId(), LandingTables.KEY)).containsExactly("v1-q");
+  }
+
   /** Closes only the WAL file handles (as process death would), leaving everything uncommitted. */
   private static void releaseWithoutCommit(CommitCoordinator c) throws Exception {
     var closing = CommitCoordinator.class.getDeclaredField("closing");
@@ -194,6 +293,13 @@ class CommitCoordinatorIT {
     var walField = CommitCoordinator.class.getDeclaredField("wal");
     walField.setAccessible(true);
     ((io.stedi.lakehouse.wal.WriteAheadLog) walField.get(c)).close();
+    // the lease's renewal thread dies with the process too
+    var leaseField = CommitCoordinator.class.getDeclaredField("lease");
+    leaseField.setAccessible(true);
+    var lease = leaseField.get(c);
+    var renewer = lease.getClass().getDeclaredField("renewer");
+    renewer.setAccessible(true);
+    ((java.util.concurrent.ExecutorService) renewer.get(lease)).shutdownNow();
   }
 
   private List<Path> walSegments() throws Exception {

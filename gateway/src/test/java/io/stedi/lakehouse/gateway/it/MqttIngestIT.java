@@ -78,7 +78,7 @@ class MqttIngestIT {
     CredentialStore creds = new CredentialStore(GatewayFixture.config(home, Map.of()).credentialsFile());
     for (String d : List.of("st-good5", "st-good3", "st-qos0", "st-paho", "st-rev", "st-f5", "st-f5q0", "st-f3",
         "st-own", "st-bad5", "st-bad3", "st-raw", "st-rawp", "st-sess3", "st-sess5", "st-sess0", "st-metrics",
-        "st-ka", "st-q2", "st-x1", "st-x2")) {
+        "st-ka", "st-q2", "st-x1", "st-x2", "st-reuse3", "st-reuse5")) {
       SECRETS.put(d, creds.addDevice(d));
     }
     Path home2 = tmp.resolve("limited");
@@ -596,6 +596,46 @@ class MqttIngestIT {
     }
     gw.flush();
     assertThat(times(stepRows(gw, "st-raw"))).containsExactly(T0 + 100, T0 + 101, T0 + 102);
+  }
+
+  /**
+   * MQTT 3.1.1 §4.3.2 (MQTT-4.3.2-2) and MQTT 5 §4.3.2: after sending a PUBACK the receiver must treat a PUBLISH
+   * with the same packet id as a new publication, whatever its DUP flag. A: id 1, acknowledged. B: id 1 again (free
+   * after the PUBACK); the link drops before B reaches the gateway; on reconnect the client resends B with DUP=1
+   * (MQTT-4.4.0-1). A gateway that deduplicates by packet id acknowledges B and drops it; both must land. The second
+   * round has B reach the gateway before the link drops, and is resent: it must land once.
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "MQTT {0}")
+  @org.junit.jupiter.params.provider.ValueSource(ints = {4, 5})
+  void aPacketIdReusedAfterItsPubAckIsANewMessageEvenWithDupSet(int level) throws Exception {
+    String serial = level == 5 ? "st-reuse5" : "st-reuse3";
+    String clientId = "reuse-" + level;
+    long t = T0 + 200 + level * 10;
+    String a = step(serial, t, 1);
+    String b = step(serial, t + 1, 2);
+    String c = step(serial, t + 2, 3);
+    try (RawMqtt311 raw = level == 5 ? RawMqtt311.open5(gw.mqttPort()) : RawMqtt311.open(gw.mqttPort())) {
+      assertThat(raw.connect(clientId, serial, SECRETS.get(serial), false).returnCode()).isZero();
+      raw.publishQos1(topic(serial), 1, false, a);
+      assertThat(raw.readPubAck()).isEqualTo(1);
+      // B with packet id 1 would go out now; the link drops before it reaches the gateway
+    }
+    try (RawMqtt311 raw = level == 5 ? RawMqtt311.open5(gw.mqttPort()) : RawMqtt311.open(gw.mqttPort())) {
+      assertThat(raw.connect(clientId, serial, SECRETS.get(serial), false)).isEqualTo(new RawMqtt311.ConnAck(true, 0));
+      raw.publishQos1(topic(serial), 1, true, b); // the resend of B: DUP=1, same packet id as A
+      assertThat(raw.readPubAck()).isEqualTo(1);
+      raw.publishQos1(topic(serial), 1, false, c); // C reuses id 1 and reaches the gateway; its PUBACK is lost
+    }
+    try (RawMqtt311 raw = level == 5 ? RawMqtt311.open5(gw.mqttPort()) : RawMqtt311.open(gw.mqttPort())) {
+      assertThat(raw.connect(clientId, serial, SECRETS.get(serial), false)).isEqualTo(new RawMqtt311.ConnAck(true, 0));
+      raw.publishQos1(topic(serial), 1, true, c); // resent with DUP=1: the same reading
+      assertThat(raw.readPubAck()).isEqualTo(1);
+      raw.disconnect();
+    }
+    await().untilAsserted(() -> {
+      gw.flush();
+      assertThat(times(stepRows(gw, serial))).as("A, B and C, each once").containsExactly(t, t + 1, t + 2);
+    });
   }
 
   @Test

@@ -11,12 +11,14 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A minimal MQTT 3.1.1 client over a plain socket, written from the specification (OASIS MQTT 3.1.1 §2 and §3),
- * for what the library clients do not let a test do: set the DUP flag and the packet id by hand.
+ * for what the library clients do not let a test do: set the DUP flag and the packet id by hand. {@link #open5}
+ * speaks MQTT 5 instead (OASIS MQTT 5.0 §3.1, §3.3, §3.4: the same packets with a properties section).
  */
 final class RawMqtt311 implements AutoCloseable {
   private final Socket socket;
   private final DataInputStream in;
   private final OutputStream out;
+  private boolean v5;
 
   /** One received control packet: its first byte and its body (variable header + payload). */
   record Packet(int firstByte, byte[] body) {
@@ -43,20 +45,39 @@ final class RawMqtt311 implements AutoCloseable {
     return new RawMqtt311(s);
   }
 
-  /** Sends CONNECT (§3.1) with user name and password and reads the CONNACK. */
+  /** Like {@link #open} for an MQTT 5 client. */
+  static RawMqtt311 open5(int port) throws IOException {
+    RawMqtt311 c = open(port);
+    c.v5 = true;
+    return c;
+  }
+
+  /**
+   * Sends CONNECT (§3.1) with user name and password and reads the CONNACK. With MQTT 5, a session that is not
+   * clean gets a Session Expiry Interval of 300 s (MQTT 5 §3.1.2.11.2), so the server keeps it.
+   */
   ConnAck connect(String clientId, String user, String password, boolean cleanSession) throws IOException {
     ByteArrayOutputStream v = new ByteArrayOutputStream();
     writeString(v, "MQTT");
-    v.write(4); // protocol level 4 = 3.1.1
-    v.write(0x80 | 0x40 | (cleanSession ? 0x02 : 0)); // user name, password, clean session
+    v.write(v5 ? 5 : 4); // protocol level 4 = 3.1.1, 5 = MQTT 5
+    v.write(0x80 | 0x40 | (cleanSession ? 0x02 : 0)); // user name, password, clean session / clean start
     v.write(0);
     v.write(60); // keep alive 60 s
+    if (v5) {
+      if (cleanSession) {
+        v.write(0); // no properties
+      } else {
+        v.write(5); // properties: Session Expiry Interval (0x11), four bytes
+        v.write(0x11);
+        v.write(new byte[] {0, 0, 1, 0x2C});
+      }
+    }
     writeString(v, clientId);
     writeString(v, user);
     writeString(v, password);
     send(0x10, v.toByteArray());
     Packet p = read();
-    if (p.type() != 2 || p.body().length != 2) {
+    if (p.type() != 2 || p.body().length < 2 || !v5 && p.body().length != 2) {
       throw new IOException("expected CONNACK, got packet type " + p.type());
     }
     return new ConnAck((p.body()[0] & 0x01) != 0, p.body()[1] & 0xFF);
@@ -68,15 +89,24 @@ final class RawMqtt311 implements AutoCloseable {
     writeString(v, topic);
     v.write(packetId >> 8);
     v.write(packetId & 0xFF);
+    if (v5) {
+      v.write(0); // no properties
+    }
     v.write(payload.getBytes(StandardCharsets.UTF_8));
     send(0x30 | (dup ? 0x08 : 0) | 0x02, v.toByteArray());
   }
 
-  /** Reads the next packet, which must be a PUBACK (§3.4), and returns its packet id. */
+  /**
+   * Reads the next packet, which must be a PUBACK (§3.4) that reports success (MQTT 5 §3.4.2.1: reason 0x00, which
+   * may be left out), and returns its packet id.
+   */
   int readPubAck() throws IOException {
     Packet p = read();
-    if (p.type() != 4 || p.body().length != 2) {
+    if (p.type() != 4 || p.body().length < 2 || !v5 && p.body().length != 2) {
       throw new IOException("expected PUBACK, got packet type " + p.type());
+    }
+    if (p.body().length > 2 && p.body()[2] != 0) {
+      throw new IOException("PUBACK with reason code 0x" + Integer.toHexString(p.body()[2] & 0xFF));
     }
     return ((p.body()[0] & 0xFF) << 8) | (p.body()[1] & 0xFF);
   }
