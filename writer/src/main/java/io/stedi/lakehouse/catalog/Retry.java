@@ -32,26 +32,36 @@ public final class Retry {
    * check the table instead.
    */
   public static ErrorCode classify(Throwable t) {
+    // The whole cause chain decides, most specific first: Iceberg wraps a lost catalog connection in a
+    // CommitFailedException, which must count as an outage (back off, report it), not as a conflict to retry at once.
+    boolean unknown = false;
+    boolean catalogDown = false;
+    boolean storageDown = false;
+    boolean conflict = false;
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof StediException) {
         return ((StediException) c).code();
       }
-      if (c instanceof CommitStateUnknownException) {
-        return ErrorCode.INTERNAL;
-      }
-      if (c instanceof CommitFailedException) {
-        return ErrorCode.COMMIT_CONFLICT;
-      }
-      if (c instanceof SQLException || c instanceof ServiceUnavailableException
-          || c instanceof ServiceFailureException || isSqliteBusy(c)) {
-        return ErrorCode.CATALOG_UNAVAILABLE;
-      }
-      if (c instanceof IOException || c instanceof UncheckedIOException
-          || c.getClass().getName().startsWith("software.amazon.awssdk.core.exception")) {
-        return ErrorCode.STORAGE_UNAVAILABLE;
+      unknown |= c instanceof CommitStateUnknownException;
+      conflict |= c instanceof CommitFailedException;
+      catalogDown |= c instanceof SQLException || c instanceof ServiceUnavailableException
+          || c instanceof ServiceFailureException || isSqliteBusy(c);
+      storageDown |= c instanceof IOException || c instanceof UncheckedIOException
+          || c.getClass().getName().startsWith("software.amazon.awssdk.core.exception");
+      if (c.getCause() == c) {
+        break;
       }
     }
-    return ErrorCode.INTERNAL;
+    if (unknown) {
+      return ErrorCode.INTERNAL;
+    }
+    if (catalogDown) {
+      return ErrorCode.CATALOG_UNAVAILABLE;
+    }
+    if (storageDown) {
+      return ErrorCode.STORAGE_UNAVAILABLE;
+    }
+    return conflict ? ErrorCode.COMMIT_CONFLICT : ErrorCode.INTERNAL;
   }
 
   private static boolean isSqliteBusy(Throwable t) {

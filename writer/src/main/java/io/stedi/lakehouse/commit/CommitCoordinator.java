@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.apache.iceberg.SerializableTable;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.slf4j.Logger;
@@ -50,13 +51,20 @@ public final class CommitCoordinator implements Closeable {
   private final DedupGate gate;
   private final InstanceLease lease;
   private final Map<String, Table> tables = new LinkedHashMap<>();
+  /**
+   * Read-only copies of the tables' metadata (schema, spec, location, file IO) for writing data files: a table
+   * object refreshes itself from the catalog after every commit, so writing with it would fail while the catalog
+   * is down; these copies let the log keep turning into files during an outage. Renewed after each good cycle.
+   */
+  private final Map<String, Table> writeViews = new LinkedHashMap<>();
+  /** (lsn, acknowledged at) samples, at most one per 100 ms, of records not yet committed: for the freshness lag. */
+  private final java.util.concurrent.ConcurrentLinkedDeque<long[]> ackTimes = new java.util.concurrent.ConcurrentLinkedDeque<>();
   private final Map<String, Long> positions = new LinkedHashMap<>();
   private final PendingCommit pending = new PendingCommit();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private final Thread loop;
   private final AtomicLong appendedSinceCycle = new AtomicLong();
-  private final AtomicLong oldestUncommittedAckMillis = new AtomicLong();
   private final CommitStats stats = new CommitStats();
   private final SideEntrySink sideSink;
   private final EntryFilter filter;
@@ -65,7 +73,7 @@ public final class CommitCoordinator implements Closeable {
   private volatile ErrorCode lastError;
   private volatile long flushRequested;
   private volatile long cyclesDone;
-  private long drainedLsn;
+  private volatile long drainedLsn;
 
   private CommitCoordinator(Catalog catalog, LakehouseConfig config, SideEntrySink sideSink, EntryFilter filter) {
     this.config = config;
@@ -77,6 +85,7 @@ public final class CommitCoordinator implements Closeable {
     Map<Zone, Table> landing = LandingTables.ensureAll(catalog, target, retries);
     landing.forEach((z, t) -> tables.put(z.name(), t));
     tables.put(CycleWriter.QUARANTINE, catalog.loadTable(LandingTables.quarantineId()));
+    tables.forEach((k, t) -> writeViews.put(k, SerializableTable.copyOf(t)));
     long max = -1;
     long min = Long.MAX_VALUE;
     for (Map.Entry<String, Table> e : tables.entrySet()) {
@@ -139,7 +148,11 @@ public final class CommitCoordinator implements Closeable {
    */
   public CompletableFuture<Long> append(List<WalEntry> entries) {
     return gate.append(entries).thenApply(lsn -> {
-      oldestUncommittedAckMillis.compareAndSet(0, System.currentTimeMillis());
+      long now = System.currentTimeMillis();
+      long[] last = ackTimes.peekLast();
+      if (last == null || now - last[1] >= 100) {
+        ackTimes.addLast(new long[] {lsn, now});
+      }
       if (appendedSinceCycle.addAndGet(entries.size()) >= config.get(LakehouseConfig.COMMIT_MAX_RECORDS)) {
         signal();
       }
@@ -208,7 +221,7 @@ public final class CommitCoordinator implements Closeable {
       boolean drainNow = failingSince == 0 || pending.isEmpty()
           || System.currentTimeMillis() - pending.lastChunkMillis() >= OUTAGE_CHUNK_MILLIS;
       if (drainNow) {
-        CycleWriter w = new CycleWriter(tables, positions, config, instanceId, sideSink, filter, dedup);
+        CycleWriter w = new CycleWriter(writeViews, positions, config, instanceId, sideSink, filter, dedup);
         long upTo;
         Map<String, PendingCommit.Files> chunk;
         try {
@@ -228,14 +241,15 @@ public final class CommitCoordinator implements Closeable {
             config.get(LakehouseConfig.COMMIT_RETRIES), stats);
         long upTo = pending.upTo();
         pending.clear();
+        renewWriteViews();
         if (upTo > drainedLsn) {
           drainedLsn = upTo;
           dedup.sync(); // the identities of what was committed must outlive the segments about to go
           wal.truncateThrough(upTo);
         }
       }
-      if (wal.durableLsn() <= drainedLsn) {
-        oldestUncommittedAckMillis.set(0);
+      for (long[] head; (head = ackTimes.peekFirst()) != null && head[0] <= drainedLsn; ) {
+        ackTimes.pollFirst();
       }
       if (failingSince != 0) {
         LOG.info("writer {}: commits work again after {} s; the backlog is committed", instanceId,
@@ -268,6 +282,14 @@ public final class CommitCoordinator implements Closeable {
       lock.unlock();
     }
     return ok;
+  }
+
+  private void renewWriteViews() {
+    try {
+      tables.forEach((k, t) -> writeViews.put(k, SerializableTable.copyOf(t)));
+    } catch (RuntimeException e) {
+      LOG.debug("writer {}: keeping the previous table metadata for writing: {}", instanceId, e.toString());
+    }
   }
 
   /** Whether the most recent commit cycle reached the catalog and storage. */
@@ -318,10 +340,20 @@ public final class CommitCoordinator implements Closeable {
     return dedup;
   }
 
-  /** Age in ms of the oldest acknowledged record not yet committed to its table (0 when all are). */
+  /**
+   * Age in ms of the oldest acknowledged record not yet committed to its table (0 when all are), to within 100 ms:
+   * how far the tables lag behind what devices were told is stored.
+   */
   public long freshnessLagMillis() {
-    long t = oldestUncommittedAckMillis.get();
-    return t == 0 ? 0 : System.currentTimeMillis() - t;
+    if (wal.durableLsn() <= drainedLsn) {
+      return 0;
+    }
+    for (long[] s : ackTimes) {
+      if (s[0] > drainedLsn) {
+        return System.currentTimeMillis() - s[1];
+      }
+    }
+    return 0;
   }
 
   /** The instance id this coordinator commits as. */

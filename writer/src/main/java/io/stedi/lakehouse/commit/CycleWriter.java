@@ -45,6 +45,9 @@ final class CycleWriter {
   private final Map<String, DataFileSink> sinks = new LinkedHashMap<>();
   private long poisoned;
 
+  /**
+   * @param tables per table, what to write data files with (read-only metadata copies: no catalog round trip)
+   */
   CycleWriter(Map<String, Table> tables, Map<String, Long> positions, LakehouseConfig config, String instanceId,
       SideEntrySink sideSink, EntryFilter filter, DedupWindow dedup) {
     this.sideSink = sideSink;

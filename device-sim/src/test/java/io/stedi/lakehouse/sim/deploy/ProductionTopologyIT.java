@@ -101,7 +101,7 @@ class ProductionTopologyIT {
       HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
-      assertThat(ready.body()).contains("\"catalog\":\"UP\"");
+      assertThat(ready.body()).contains("\"catalog\":{\"status\":\"UP\"}");
 
       Path ledger = tmp.resolve("ledger.jsonl");
       Path reportFile = tmp.resolve("report.json");

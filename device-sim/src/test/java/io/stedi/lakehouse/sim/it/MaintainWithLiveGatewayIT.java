@@ -72,7 +72,7 @@ class MaintainWithLiveGatewayIT {
 
     int[] ports = startGateway(home, "gateway-1");
     Process gateway = children.get(children.size() - 1);
-    Process sim = start("sim", "sim", "run", "--devices", "8", "--phones", "8", "--rate", "5", "--duration", "40s",
+    Process sim = start("sim", "sim", "run", "--devices", "8", "--phones", "8", "--rate", "5", "--duration", "60s",
         "--qos", "1", "--mqtt", "mqtt://127.0.0.1:" + ports[0], "--http", "http://127.0.0.1:" + ports[1],
         "--credentials", creds.toString(), "--ledger", ledger.toString(), "--seed", "11");
 
