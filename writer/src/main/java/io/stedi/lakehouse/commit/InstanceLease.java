@@ -61,7 +61,19 @@ final class InstanceLease implements Closeable {
       return null;
     }
     InstanceLease l = new InstanceLease((SupportsNamespaces) catalog, instanceId, walDir, ttlMillis);
-    Lease current = l.read();
+    Lease current;
+    try {
+      current = l.read();
+    } catch (RuntimeException e) {
+      if (io.stedi.lakehouse.catalog.Retry.classify(e).retryable()) {
+        throw e; // the catalog is unreachable: the writer cannot start anyway
+      }
+      // e.g. a REST catalog that does not implement namespace properties
+      LOG.warn("writer {}: this catalog keeps no namespace properties ({}); a second writer with this id is not "
+          + "detected", instanceId, e.toString());
+      l.renewer.shutdownNow();
+      return null;
+    }
     long now = System.currentTimeMillis();
     if (current != null && !current.owner.equals(l.owner) && current.expires > now && !current.holder.equals(l.holder)) {
       throw new StediException(ErrorCode.INSTANCE_IN_USE, "writer.instance-id " + instanceId + " is in use by a "

@@ -206,4 +206,27 @@ class PostgresCatalogIT {
     }
     return out;
   }
+
+  @Test
+  void aSecondWriterWithTheSameInstanceIdIsRefusedOnAPostgresCatalog() throws Exception {
+    Map<String, String> pg = Map.of("catalog.type", "jdbc", "catalog.uri", postgres.jdbcUrl, "catalog.user",
+        postgres.user, "catalog.password", "", "catalog.warehouse", tmp.resolve("lease-warehouse").toString(),
+        "catalog.name", "leasecat");
+    LakehouseConfig first = LakehouseConfig.embedded(tmp.resolve("lease-a")).with(pg);
+    LakehouseConfig second = LakehouseConfig.embedded(tmp.resolve("lease-b")).with(pg);
+    Catalog a = Catalogs.open(first);
+    Catalog b = Catalogs.open(second);
+    try (CommitCoordinator running = CommitCoordinator.start(a, first)) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> CommitCoordinator.start(b, second))
+          .isInstanceOf(io.stedi.lakehouse.error.StediException.class)
+          .hasMessageContaining("is in use by a live writer");
+    } finally {
+      ((AutoCloseable) a).close();
+    }
+    try (CommitCoordinator after = CommitCoordinator.start(b, second)) {
+      assertThat(after.instanceId()).isEqualTo("writer-1");
+    } finally {
+      ((AutoCloseable) b).close();
+    }
+  }
 }
