@@ -13,6 +13,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -150,30 +151,39 @@ public record WalEntry(EntryKind kind, Zone target, long arrivalMillis, String s
 
   /** Encodes a batch as one WAL record payload (format 2). */
   public static byte[] encode(List<WalEntry> entries) {
-    int size = 8;
-    for (WalEntry e : entries) {
-      size += 32 + e.body.length + (e.key == null ? 0 : e.key.length()) + (e.source == null ? 0 : e.source.length());
-    }
-    ByteArrayOutputStream b = new ByteArrayOutputStream(size);
-    try (DataOutputStream out = new DataOutputStream(b)) {
-      out.writeByte(V2);
-      out.writeInt(entries.size());
-      for (WalEntry e : entries) {
-        if (e.jsonBody) {
-          throw new IllegalArgumentException("format-1 entries are read, never written");
-        }
-        out.writeByte(e.kind.id());
-        out.writeShort(e.target == null ? 0 : e.target.walId());
-        out.writeLong(e.arrivalMillis);
-        writeString(out, e.source);
-        writeString(out, e.key);
-        out.writeInt(e.body.length);
-        out.write(e.body);
+    int size = 5;
+    byte[][] strings = new byte[entries.size() * 2][];
+    for (int i = 0; i < entries.size(); i++) {
+      WalEntry e = entries.get(i);
+      if (e.jsonBody) {
+        throw new IllegalArgumentException("format-1 entries are read, never written");
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      strings[2 * i] = e.source == null ? null : e.source.getBytes(StandardCharsets.UTF_8);
+      strings[2 * i + 1] = e.key == null ? null : e.key.getBytes(StandardCharsets.UTF_8);
+      size += 1 + 2 + 8 + 4 + len(strings[2 * i]) + 4 + len(strings[2 * i + 1]) + 4 + e.body.length;
     }
-    return b.toByteArray();
+    ByteBuffer out = ByteBuffer.allocate(size);
+    out.put((byte) V2).putInt(entries.size());
+    for (int i = 0; i < entries.size(); i++) {
+      WalEntry e = entries.get(i);
+      out.put((byte) e.kind.id()).putShort((short) (e.target == null ? 0 : e.target.walId())).putLong(e.arrivalMillis);
+      putBytes(out, strings[2 * i]);
+      putBytes(out, strings[2 * i + 1]);
+      out.putInt(e.body.length).put(e.body);
+    }
+    return out.array();
+  }
+
+  private static int len(byte[] b) {
+    return b == null ? 0 : b.length;
+  }
+
+  private static void putBytes(ByteBuffer out, byte[] b) {
+    if (b == null) {
+      out.putInt(-1);
+    } else {
+      out.putInt(b.length).put(b);
+    }
   }
 
   /**
@@ -182,36 +192,69 @@ public record WalEntry(EntryKind kind, Zone target, long arrivalMillis, String s
    * @throws StediException UNWRITABLE_ENTRY when the payload is of an unknown format or cut off
    */
   public static List<WalEntry> decode(byte[] payload) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
-      int version = in.readByte();
-      if (version != V1 && version != V2) {
-        throw new IOException("unknown entry format " + version + " (written by a newer version?)");
+    try {
+      if (payload.length > 0 && payload[0] == V2) {
+        return decodeV2(ByteBuffer.wrap(payload));
       }
-      int n = in.readInt();
-      if (n < 0 || n > payload.length) {
-        throw new IOException("entry count " + n);
+      try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
+        int version = in.readByte();
+        if (version != V1) {
+          throw new IOException("unknown entry format " + version + " (written by a newer version?)");
+        }
+        int n = in.readInt();
+        if (n < 0 || n > payload.length) {
+          throw new IOException("entry count " + n);
+        }
+        List<WalEntry> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          out.add(readV1(in));
+        }
+        return out;
       }
-      List<WalEntry> out = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        out.add(version == V2 ? readV2(in) : readV1(in));
-      }
-      return out;
-    } catch (IOException | IllegalArgumentException e) {
-      throw new StediException(ErrorCode.UNWRITABLE_ENTRY, "undecodable write-ahead log record: " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      throw new StediException(ErrorCode.UNWRITABLE_ENTRY, "undecodable write-ahead log record: " + e, e);
     }
   }
 
-  private static WalEntry readV2(DataInputStream in) throws IOException {
-    EntryKind kind = EntryKind.of(in.readUnsignedByte());
-    int zone = in.readUnsignedShort();
-    long arrival = in.readLong();
-    String source = readString(in);
-    String key = readString(in);
-    byte[] body = readBytes(in);
-    if (kind == EntryKind.LANDING && zone == 0) {
-      throw new IOException("landing entry " + key + " without a zone");
+  private static List<WalEntry> decodeV2(ByteBuffer in) {
+    in.get();
+    int n = in.getInt();
+    if (n < 0 || n > in.remaining()) {
+      throw new IllegalArgumentException("entry count " + n);
     }
-    return new WalEntry(kind, kind == EntryKind.LANDING ? Zone.fromWalId(zone) : null, arrival, source, key, body, false);
+    List<WalEntry> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      EntryKind kind = EntryKind.of(in.get() & 0xFF);
+      int zone = in.getShort() & 0xFFFF;
+      long arrival = in.getLong();
+      String source = getString(in);
+      String key = getString(in);
+      int len = in.getInt();
+      if (len < 0 || len > in.remaining()) {
+        throw new IllegalArgumentException("body length " + len + " runs past the record");
+      }
+      byte[] body = new byte[len];
+      in.get(body);
+      if (kind == EntryKind.LANDING && zone == 0) {
+        throw new IllegalArgumentException("landing entry " + key + " without a zone");
+      }
+      out.add(new WalEntry(kind, kind == EntryKind.LANDING ? Zone.fromWalId(zone) : null, arrival, source, key, body,
+          false));
+    }
+    return out;
+  }
+
+  private static String getString(ByteBuffer in) {
+    int n = in.getInt();
+    if (n < 0) {
+      return null;
+    }
+    if (n > in.remaining()) {
+      throw new IllegalArgumentException("string length " + n + " runs past the record");
+    }
+    String s = new String(in.array(), in.arrayOffset() + in.position(), n, StandardCharsets.UTF_8);
+    in.position(in.position() + n);
+    return s;
   }
 
   private static WalEntry readV1(DataInputStream in) throws IOException {

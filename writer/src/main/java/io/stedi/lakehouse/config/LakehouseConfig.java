@@ -66,7 +66,7 @@ public final class LakehouseConfig {
       "How long the writer remembers the identity of every landing row it took, so that the same reading delivered "
           + "again (resend after a lost ack, a crash, a retry) is acknowledged and not written twice.");
   public static final ConfigKey<Integer> DEDUP_MAX_ENTRIES = ConfigKey.integer("dedup.max-entries", "4000000",
-      "Most identities the dedup window holds (16 bytes each, about 24 MB per million in memory); above it the "
+      "Most identities the dedup window holds (about 32 MB of memory per million); above it the "
           + "oldest are dropped early and a WARN says how far back the window still reaches.");
   public static final ConfigKey<Duration> LEASE_TTL = ConfigKey.duration("writer.lease-ttl", "30s",
       "Lifetime of this writer's lease on writer.instance-id in the catalog (renewed every third of it); a second "

@@ -13,7 +13,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -25,9 +24,9 @@ import org.slf4j.LoggerFactory;
  * resend after a lost PUBACK, a crash, an HTTP retry without an idempotency key, the bridge's broker redelivering)
  * is acknowledged without being written twice.
  *
- * <p>Bounded in time ({@code dedup.window}) and memory ({@code dedup.max-entries}): identities live in
- * generations of one eighth of the window each, dropped whole when they age out, or early (oldest first, counted in
- * {@link #evictedEarly()}) when the set would exceed its entry budget.
+ * <p>Bounded in time ({@code dedup.window}) and memory ({@code dedup.max-entries}): identities live in one
+ * {@link IdentitySet}, tagged with generations of one eighth of the window each; a generation is dropped whole when it
+ * ages out, or early (oldest first, counted in {@link #evictedEarly()}) when the set would exceed its entry budget.
  *
  * <p>Durable: an identity enters memory when its row is durable in the write-ahead log (the log itself then holds
  * it). Before the commit coordinator deletes a log segment it {@link #record records} the identities of the rows it
@@ -47,6 +46,8 @@ public final class DedupWindow implements Closeable {
   private final long maxEntries;
   private final ReadingIdentity identity;
   private final ArrayDeque<Generation> generations = new ArrayDeque<>();
+  private final IdentitySet set = new IdentitySet(1024);
+  private int nextGen;
   private final AtomicLong evictedEarly = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
   /** How long the writer was down before this open: loaded identities age from the moment it stopped. */
@@ -57,19 +58,41 @@ public final class DedupWindow implements Closeable {
   private final ByteBuffer out = ByteBuffer.allocate(16 * 4096);
   private long lastEarlyWarn;
 
+  /** A generation's bookkeeping; its identities are in {@link #set}, tagged with {@link #id}. */
   private static final class Generation {
-    final IdentitySet set;
+    final int id;
     final long start;
     long last;
+    long count;
 
-    Generation(int expected, long start) {
-      this.set = new IdentitySet(expected);
+    Generation(int id, long start) {
+      this.id = id;
       this.start = start;
       this.last = start;
     }
   }
 
-  private DedupWindow(Path dir, Duration window, long maxEntries) throws IOException {
+  private Generation newGeneration(long start) {
+    Generation g = new Generation(nextGen++ & 0xFFFF, start);
+    generations.addLast(g);
+    set.live(generations.peekFirst().id, g.id);
+    return g;
+  }
+
+  private void dropOldest() {
+    Generation g = generations.removeFirst();
+    entries -= g.count;
+    set.live(generations.peekFirst().id, generations.peekLast().id);
+    if (set.used() > 2 * Math.max(entries, 1024)) {
+      set.compact(); // mostly dead entries: reclaim their slots
+    }
+  }
+
+  private final java.util.function.LongSupplier clock;
+
+  private DedupWindow(Path dir, Duration window, long maxEntries, java.util.function.LongSupplier clock)
+      throws IOException {
+    this.clock = clock;
     this.dir = dir;
     this.windowMillis = window.toMillis();
     this.sliceMillis = Math.max(1000, windowMillis / GENERATIONS);
@@ -84,7 +107,7 @@ public final class DedupWindow implements Closeable {
     for (Path p : files) {
       newest = Math.max(newest, Files.getLastModifiedTime(p).toMillis());
     }
-    long now = System.currentTimeMillis();
+    long now = clock.getAsLong();
     this.downtimeMillis = files.isEmpty() ? 0 : Math.max(0, now - newest);
     long loaded = 0;
     for (Path p : files) {
@@ -101,8 +124,13 @@ public final class DedupWindow implements Closeable {
 
   /** Opens (creating if needed) the window kept in {@code dir}. */
   public static DedupWindow open(Path dir, Duration window, long maxEntries) {
+    return open(dir, window, maxEntries, System::currentTimeMillis);
+  }
+
+  /** Like {@link #open(Path, Duration, long)} on a given clock (epoch ms), for tests. */
+  static DedupWindow open(Path dir, Duration window, long maxEntries, java.util.function.LongSupplier clock) {
     try {
-      return new DedupWindow(dir, window, maxEntries);
+      return new DedupWindow(dir, window, maxEntries, clock);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open dedup window " + dir + ": " + e.getMessage(), e);
     }
@@ -138,17 +166,17 @@ public final class DedupWindow implements Closeable {
       return 0;
     }
     ByteBuffer b = ByteBuffer.wrap(all, MAGIC.length, all.length - MAGIC.length);
-    Generation g = new Generation((int) Math.min(Integer.MAX_VALUE / 4, b.remaining() / 16), last);
     long n = 0;
-    while (b.remaining() >= 16) { // a cut-off last identity (torn write) is ignored: the log still holds its row
-      if (g.set.add(b.getLong(), b.getLong())) {
-        n++;
-      }
-    }
-    g.last = last;
     synchronized (this) {
-      generations.addLast(g);
-      entries += g.set.size();
+      Generation g = newGeneration(last);
+      while (b.remaining() >= 16) { // a cut-off last identity (torn write) is ignored: the log still holds its row
+        if (set.add(b.getLong(), b.getLong(), g.id)) {
+          n++;
+        }
+      }
+      g.count = n;
+      g.last = last;
+      entries += n;
     }
     return n;
   }
@@ -160,25 +188,20 @@ public final class DedupWindow implements Closeable {
 
   /** Whether the window holds {@code id}. */
   public synchronized boolean contains(ReadingIdentity.Id id) {
-    for (Generation g : generations) {
-      if (g.set.contains(id.hi(), id.lo())) {
-        return true;
-      }
-    }
-    return false;
+    return !generations.isEmpty() && set.contains(id.hi(), id.lo());
   }
 
   /** Adds an identity whose row is durable in the write-ahead log. */
   public synchronized void add(ReadingIdentity.Id id) {
-    long now = System.currentTimeMillis();
+    long now = clock.getAsLong();
     Generation g = generations.peekLast();
-    if (g == null || now - g.start >= sliceMillis || g.set.size() >= Math.max(1024, maxEntries / GENERATIONS)
+    if (g == null || now - g.start >= sliceMillis || g.count >= Math.max(1024, maxEntries / GENERATIONS)
         || g.start > now) {
-      g = new Generation(1024, now);
-      generations.addLast(g);
+      g = newGeneration(now);
     }
-    if (g.set.add(id.hi(), id.lo())) {
+    if (set.add(id.hi(), id.lo(), g.id)) {
       entries++;
+      g.count++;
     }
     g.last = now;
     expire(now);
@@ -190,24 +213,18 @@ public final class DedupWindow implements Closeable {
   }
 
   private void expire(long now) {
-    for (Iterator<Generation> it = generations.iterator(); it.hasNext(); ) {
-      Generation g = it.next();
-      if (g.last + windowMillis < now && generations.size() > 1) {
-        entries -= g.set.size();
-        it.remove();
-      } else {
-        break;
-      }
+    while (generations.size() > 1 && generations.peekFirst().last + windowMillis < now) {
+      dropOldest();
     }
     while (entries > maxEntries && generations.size() > 1) {
-      Generation g = generations.removeFirst();
-      entries -= g.set.size();
-      evictedEarly.addAndGet(g.set.size());
+      Generation g = generations.peekFirst();
+      dropOldest();
+      evictedEarly.addAndGet(g.count);
       if (now - lastEarlyWarn > 60_000) {
         lastEarlyWarn = now;
         LOG.warn("dedup window {}: more than dedup.max-entries={} identities within dedup.window={} ms; dropping the "
             + "oldest {} early (the window now covers {} ms); raise dedup.max-entries for this traffic", dir,
-            maxEntries, windowMillis, g.set.size(), coveredMillis(now));
+            maxEntries, windowMillis, g.count, coveredMillis(now));
       }
     }
   }
@@ -250,7 +267,7 @@ public final class DedupWindow implements Closeable {
       out.clear();
       return;
     }
-    long now = System.currentTimeMillis();
+    long now = clock.getAsLong();
     if (file == null || now - fileStart >= sliceMillis) {
       rotate(now);
     }
@@ -304,7 +321,7 @@ public final class DedupWindow implements Closeable {
 
   /** How far back the window reaches now, in ms (less than dedup.window when it had to drop identities early). */
   public synchronized long coveredMillis() {
-    return coveredMillis(System.currentTimeMillis());
+    return coveredMillis(clock.getAsLong());
   }
 
   @Override

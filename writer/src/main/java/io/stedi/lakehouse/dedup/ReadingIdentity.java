@@ -27,7 +27,7 @@ public final class ReadingIdentity {
     }
   }
 
-  /** The identity of a row of zone {@code zoneId} with canonical content {@code content}; never all zero. */
+  /** The identity of a row of zone {@code zoneId} with canonical content {@code content}; its second word is never 0. */
   public Id of(int zoneId, byte[] content) {
     MessageDigest d = sha.get();
     d.update(key);
@@ -41,8 +41,8 @@ public final class ReadingIdentity {
       hi = (hi << 8) | (h[i] & 0xFF);
       lo = (lo << 8) | (h[8 + i] & 0xFF);
     }
-    if (hi == 0 && lo == 0) {
-      lo = 1; // zero marks an empty slot in IdentitySet
+    if (lo == 0) {
+      lo = 1; // a zero second word marks an empty slot in IdentitySet
     }
     return new Id(hi, lo);
   }

@@ -84,32 +84,39 @@ public final class LandingRow {
    * dedup identities; {@link #fromBinary} reads it back without parsing JSON.
    */
   public byte[] toBinary() {
-    ByteArrayOutputStream b = new ByteArrayOutputStream(64);
-    try (java.io.DataOutputStream out = new java.io.DataOutputStream(b)) {
-      out.writeByte(values.length);
-      for (Object v : values) {
-        if (v == null) {
-          out.writeByte(NULL);
-        } else if (v instanceof String) {
-          byte[] u = ((String) v).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-          out.writeByte(STRING);
-          out.writeInt(u.length);
-          out.write(u);
-        } else if (v instanceof Long) {
-          out.writeByte(LONG);
-          out.writeLong((Long) v);
-        } else if (v instanceof Integer) {
-          out.writeByte(INT);
-          out.writeInt((Integer) v);
-        } else {
-          out.writeByte(DOUBLE);
-          out.writeDouble((Double) v);
+    int size = 1 + values.length;
+    byte[][] strings = null;
+    for (int i = 0; i < values.length; i++) {
+      Object v = values[i];
+      if (v instanceof String) {
+        if (strings == null) {
+          strings = new byte[values.length][];
         }
+        strings[i] = ((String) v).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        size += 4 + strings[i].length;
+      } else if (v instanceof Long || v instanceof Double) {
+        size += 8;
+      } else if (v instanceof Integer) {
+        size += 4;
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
-    return b.toByteArray();
+    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(size);
+    out.put((byte) values.length);
+    for (int i = 0; i < values.length; i++) {
+      Object v = values[i];
+      if (v == null) {
+        out.put(NULL);
+      } else if (v instanceof String) {
+        out.put(STRING).putInt(strings[i].length).put(strings[i]);
+      } else if (v instanceof Long) {
+        out.put(LONG).putLong((Long) v);
+      } else if (v instanceof Integer) {
+        out.put(INT).putInt((Integer) v);
+      } else {
+        out.put(DOUBLE).putDouble((Double) v);
+      }
+    }
+    return out.array();
   }
 
   /**
@@ -119,26 +126,30 @@ public final class LandingRow {
    */
   public static LandingRow fromBinary(Zone zone, byte[] bytes) {
     List<Types.NestedField> cols = LandingTables.schema(zone).columns();
-    try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
-      int n = in.readUnsignedByte();
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+    try {
+      int n = in.get() & 0xFF;
       int seed = cols.size() - 3;
       if (n != seed) {
         throw new IllegalArgumentException(n + " columns where " + zone.landingTable() + " has " + seed);
       }
       Object[] values = new Object[n];
       for (int i = 0; i < n; i++) {
-        byte tag = in.readByte();
+        byte tag = in.get();
         Object v;
         switch (tag) {
           case NULL -> v = null;
           case STRING -> {
-            byte[] u = new byte[in.readInt()];
-            in.readFully(u);
-            v = new String(u, java.nio.charset.StandardCharsets.UTF_8);
+            int len = in.getInt();
+            if (len < 0 || len > in.remaining()) {
+              throw new IllegalArgumentException("string length " + len + " in column " + i);
+            }
+            v = new String(bytes, in.position(), len, java.nio.charset.StandardCharsets.UTF_8);
+            in.position(in.position() + len);
           }
-          case LONG -> v = in.readLong();
-          case INT -> v = in.readInt();
-          case DOUBLE -> v = in.readDouble();
+          case LONG -> v = in.getLong();
+          case INT -> v = in.getInt();
+          case DOUBLE -> v = in.getDouble();
           default -> throw new IllegalArgumentException("unknown value tag " + tag + " in column " + i);
         }
         if (v != null && !cols.get(i).type().typeId().javaClass().isInstance(v)) {
@@ -147,12 +158,12 @@ public final class LandingRow {
         }
         values[i] = v;
       }
-      if (in.available() > 0) {
-        throw new IllegalArgumentException(in.available() + " trailing bytes");
+      if (in.hasRemaining()) {
+        throw new IllegalArgumentException(in.remaining() + " trailing bytes");
       }
       return new LandingRow(zone, values);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cut off: " + e.getMessage(), e);
+    } catch (java.nio.BufferUnderflowException e) {
+      throw new IllegalArgumentException("cut off", e);
     }
   }
 

@@ -100,4 +100,26 @@ class LandingParserTest {
       assertThat(r.rejection().message()).contains(field.equals("timestamp") ? "timestamp" : field);
     }
   }
+
+  @Test
+  void theWalsBinaryFormOfARowReadsBackEqualAndRejectsWhatIsNotARowOfItsZone() {
+    String[][] samples = {
+        {"CUSTOMER", "{\"customerName\":\"Ünïcode Name\",\"email\":\"a@b.com\",\"serialNumber\":\"s-1\","
+            + "\"registrationDate\":1655564444103,\"shareWithResearchAsOfDate\":1655564444104}"},
+        {"ACCELEROMETER", "{\"user\":\"a@b.com\",\"timestamp\":1655564444103,\"x\":-1.5,\"y\":0,\"z\":9.81}"},
+        {"STEP_TRAINER", "{\"sensorReadingTime\":1655564444103,\"serialNumber\":\"s-1\",\"distanceFromObject\":218}"}};
+    for (String[] sample : samples) {
+      Zone zone = Zone.valueOf(sample[0]);
+      LandingRow row = LandingParser.parse(zone, sample[1]).row();
+      byte[] bin = row.toBinary();
+      assertThat(LandingRow.fromBinary(zone, bin)).isEqualTo(row);
+      assertThat(LandingRow.fromBinary(zone, bin).toBinary()).isEqualTo(bin);
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+          () -> LandingRow.fromBinary(zone, java.util.Arrays.copyOf(bin, bin.length - 1)))
+          .isInstanceOf(IllegalArgumentException.class);
+      Zone other = zone == Zone.STEP_TRAINER ? Zone.ACCELEROMETER : Zone.STEP_TRAINER;
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> LandingRow.fromBinary(other, bin))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
 }

@@ -1,0 +1,116 @@
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Recorder;
+
+/**
+ * A lean MQTT QoS 1 load client for comparing servers, not a simulator: C connections, each keeping a fixed window
+ * of W publishes in flight (a permit per PUBACK), one ~90-byte Step Trainer reading per message, no ledger and no
+ * per-message bookkeeping beyond one HdrHistogram record. Every reading is distinct (the time counts up per
+ * connection), so a server that deduplicates by content stores them all.
+ *
+ * <p>Usage: {@code java -cp 'device-sim/target/lib/*' bench/LeanMqttLoad.java HOST PORT CONNECTIONS WINDOW SECONDS
+ * [CREDENTIALS.json]}. With a credentials file (from {@code bin/stedi devices provision}) connection i logs in as
+ * device i and publishes to its own topic; without, it connects anonymously (mosquitto). Prints one line:
+ * {@code RESULT acked=N seconds=S rate=R p50_ms=.. p99_ms=.. max_ms=..}; the first 3 s are a warm-up, not counted.
+ */
+public final class LeanMqttLoad {
+  public static void main(String[] args) throws Exception {
+    String host = args[0];
+    int port = Integer.parseInt(args[1]);
+    int connections = Integer.parseInt(args[2]);
+    int window = Integer.parseInt(args[3]);
+    int seconds = Integer.parseInt(args[4]);
+    List<String[]> creds = new ArrayList<>();
+    if (args.length > 5) {
+      JsonNode root = new ObjectMapper().readTree(Path.of(args[5]).toFile());
+      for (JsonNode d : root.get("devices")) {
+        creds.add(new String[] {d.get("serial").asText(), d.get("secret").asText()});
+      }
+      if (creds.size() < connections) {
+        throw new IllegalArgumentException(connections + " connections need as many devices; the file has " + creds.size());
+      }
+    }
+    AtomicLong acked = new AtomicLong();
+    AtomicBoolean counting = new AtomicBoolean();
+    AtomicBoolean running = new AtomicBoolean(true);
+    Recorder latency = new Recorder(3_600_000_000L, 3);
+    List<Thread> threads = new ArrayList<>();
+    List<Mqtt3AsyncClient> clients = new ArrayList<>();
+    for (int c = 0; c < connections; c++) {
+      String serial = creds.isEmpty() ? "lean-" + c : creds.get(c)[0];
+      var b = MqttClient.builder().useMqttVersion3().identifier("lean-" + c).serverHost(host).serverPort(port);
+      Mqtt3AsyncClient client = b.buildAsync();
+      var connect = client.connectWith().cleanSession(true).keepAlive(60);
+      if (!creds.isEmpty()) {
+        connect = connect.simpleAuth().username(serial).password(creds.get(c)[1].getBytes(StandardCharsets.UTF_8))
+            .applySimpleAuth();
+      }
+      connect.send().get(30, TimeUnit.SECONDS);
+      clients.add(client);
+      String topic = "stedi/step-trainer/" + serial + "/readings";
+      int id = c;
+      Thread t = new Thread(() -> {
+        Semaphore inFlight = new Semaphore(window);
+        long time = 1_700_000_000_000L + id * 1_000_000_000L;
+        while (running.get()) {
+          try {
+            if (!inFlight.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+              continue;
+            }
+          } catch (InterruptedException e) {
+            return;
+          }
+          time++;
+          byte[] payload = ("{\"sensorReadingTime\":" + time + ",\"serialNumber\":\"" + serial
+              + "\",\"distanceFromObject\":" + (time % 400) + "}").getBytes(StandardCharsets.UTF_8);
+          long start = System.nanoTime();
+          client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(payload).send()
+              .whenComplete((r, err) -> {
+                inFlight.release();
+                if (err == null && counting.get()) {
+                  acked.incrementAndGet();
+                  latency.recordValue((System.nanoTime() - start) / 1000);
+                }
+              });
+        }
+      }, "lean-" + c);
+      threads.add(t);
+    }
+    threads.forEach(Thread::start);
+    Thread.sleep(3_000); // warm-up
+    latency.reset();
+    counting.set(true);
+    long t0 = System.nanoTime();
+    System.out.println("MEASURE_START");
+    System.out.flush();
+    Thread.sleep(seconds * 1000L);
+    counting.set(false);
+    double elapsed = (System.nanoTime() - t0) / 1e9;
+    System.out.println("MEASURE_END");
+    System.out.flush();
+    running.set(false);
+    long n = acked.get();
+    var h = latency.getIntervalHistogram();
+    System.out.printf("RESULT acked=%d seconds=%.2f rate=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f%n", n, elapsed,
+        n / elapsed, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
+        h.getMaxValue() / 1000.0);
+    for (Thread t : threads) {
+      t.join(5_000);
+    }
+    for (Mqtt3AsyncClient c : clients) {
+      c.disconnect();
+    }
+    System.exit(0);
+  }
+}
