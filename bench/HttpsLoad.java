@@ -39,18 +39,22 @@ public class HttpsLoad {
     HttpClient client = HttpClient.newBuilder().sslContext(ssl)
         .version(h2 ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(10)).build();
+    // 512 bodies built up front; each request patches the 13-digit timestamps in a copy so that every reading of
+    // the run is distinct (the writer dedups identical readings by content: reused bodies would measure that).
     int bodies = 512;
-    String[] body = new String[bodies];
+    byte[][] body = new byte[bodies][];
+    int[][] tsAt = new int[bodies][batch];
     long t0 = 1_700_000_000_000L;
     for (int b = 0; b < bodies; b++) {
       StringBuilder sb = new StringBuilder(batch * 110).append('[');
       for (int i = 0; i < batch; i++) {
         if (i > 0) sb.append(',');
-        long ts = t0 + (long) b * batch + i;
-        sb.append(String.format(Locale.ROOT, "{\"user\":\"bench.user%d@load.test\",\"timestamp\":%d,\"x\":%.3f,\"y\":%.3f,\"z\":%.3f}",
-            i % 50, ts, (i % 7) * 0.5 - 1, (i % 5) * 0.25, -0.5 + (i % 3) * 0.1));
+        sb.append(String.format(Locale.ROOT, "{\"user\":\"bench.user%d@load.test\",\"timestamp\":", i % 50));
+        tsAt[b][i] = sb.length();
+        sb.append(String.format(Locale.ROOT, "%d,\"x\":%.3f,\"y\":%.3f,\"z\":%.3f}", t0,
+            (i % 7) * 0.5 - 1, (i % 5) * 0.25, -0.5 + (i % 3) * 0.1));
       }
-      body[b] = sb.append(']').toString();
+      body[b] = sb.append(']').toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
     String run = Long.toHexString(System.nanoTime());
     ConcurrentHistogram lat = new ConcurrentHistogram(3);
@@ -75,7 +79,7 @@ public class HttpsLoad {
       HttpRequest req = HttpRequest.newBuilder(URI.create(url + "/v1/accelerometer"))
           .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
           .header("Idempotency-Key", run + "-" + n).timeout(Duration.ofSeconds(30))
-          .POST(HttpRequest.BodyPublishers.ofString(body[(int) (n % bodies)])).build();
+          .POST(HttpRequest.BodyPublishers.ofByteArray(distinct(body, tsAt, n, batch, t0))).build();
       long s = System.nanoTime();
       client.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
         if (e == null && r.statusCode() == 202) {
@@ -96,5 +100,20 @@ public class HttpsLoad {
         + "%s p50_ms=%.1f p99_ms=%.1f max_ms=%.1f failed_requests=%d total_readings_acked=%d%n", n / elapsed,
         n / (double) batch / elapsed, batch, concurrency, h2 ? "http2" : "http1.1", lat.getValueAtPercentile(50) / 1000.0,
         lat.getValueAtPercentile(99) / 1000.0, lat.getMaxValue() / 1000.0, failed.get(), acked.get());
+  }
+
+  /** A copy of body n % bodies whose readings carry timestamps no other request of the run uses. */
+  private static byte[] distinct(byte[][] body, int[][] tsAt, long n, int batch, long t0) {
+    int b = (int) (n % body.length);
+    byte[] out = body[b].clone();
+    long first = t0 + n * batch;
+    for (int i = 0; i < batch; i++) {
+      long v = first + i;
+      for (int d = tsAt[b][i] + 12; d >= tsAt[b][i]; d--) {
+        out[d] = (byte) ('0' + v % 10);
+        v /= 10;
+      }
+    }
+    return out;
   }
 }

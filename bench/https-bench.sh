@@ -18,9 +18,32 @@ TOKEN=$("$STEDI" tokens create bench --home "$OUT/home" 2>/dev/null)
 echo "# https-bench $(date -u +%FT%TZ) on $(machine); ${SECONDS_RUN}s per step, batches of 500"
 GW_JAVA_OPTS="${GW_JAVA_OPTS:--Xmx4g}" start_gateway "$OUT/home" "$OUT/gateway.log" 0 0 \
   --tls-cert "$OUT/cert.pem" --tls-key "$OUT/key.pem"
+# samples freshness lag and WAL size once a second while the load runs
+sample_metrics() {
+  while kill -0 "$GW_PID" 2>/dev/null; do
+    curl -sk "https://127.0.0.1:$GW_HTTP/metrics" | awk -v t="$(date +%s)" \
+      '/^stedi_freshness_lag_seconds /{f=$2} /^stedi_wal_bytes /{w=$2} /^stedi_wal_max_bytes /{m=$2}
+       END{if (f != "") print t, f, w, m}' >>"$OUT/samples.txt"
+    sleep 1
+  done
+}
+: >"$OUT/samples.txt"
+sample_metrics &
+SAMPLER=$!
 for c in "${CONC[@]}"; do
   java -Xmx1g -cp "$WORK/dist/device-sim/target/lib/*" "$ROOT/bench/HttpsLoad.java" "https://127.0.0.1:$GW_HTTP" \
     "$TOKEN" "$SECONDS_RUN" "$c" 500 http1 | tee "$OUT/result-$c.txt"
 done
-curl -sk "https://127.0.0.1:$GW_HTTP/metrics" | grep -E '^stedi_(readings_acknowledged|commits|wal_bytes|freshness)' || true
+curl -sk "https://127.0.0.1:$GW_HTTP/metrics" | grep -E '^stedi_(readings_acknowledged|readings_rejected|commits|wal_bytes|freshness)' || true
+kill "$SAMPLER" 2>/dev/null || true
+python3 - "$OUT/samples.txt" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 4]
+if rows:
+    lag = sorted(float(r[1]) for r in rows)
+    wal = [float(r[2]) / float(r[3]) for r in rows]
+    p99 = lag[min(len(lag) - 1, int(len(lag) * 0.99))]
+    print("SAMPLES n=%d freshness_lag_s p50=%.2f p99=%.2f max=%.2f wal_fill max=%.1f%%" % (
+        len(lag), lag[len(lag) // 2], p99, lag[-1], 100 * max(wal)))
+PY
 stop_gateway

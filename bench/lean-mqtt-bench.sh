@@ -24,7 +24,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # measure NAME PID PORT [CREDS]: runs the client, samples the server's CPU at the client's markers, prints a line
 measure() {
   local name="$1" pid="$2" port="$3" creds="${4:-}" log="$OUT/$1.client"
-  java -Xmx1g -cp "$CP" "$ROOT/bench/LeanMqttLoad.java" 127.0.0.1 "$port" "$CONNS" "$WINDOW" "$SECS" $creds >"$log" 2>&1 &
+  java -Xmx6g -Dlean.messages="${LEAN_MESSAGES:-2000000}" -cp "$CP" "$ROOT/bench/LeanMqttLoad.java" 127.0.0.1 "$port" "$CONNS" "$WINDOW" "$SECS" $creds >"$log" 2>&1 &
   local client=$!
   until grep -q MEASURE_START "$log" 2>/dev/null; do
     kill -0 "$client" 2>/dev/null || { cat "$log" >&2; return 1; }

@@ -127,7 +127,7 @@ final class CycleWriter {
       return;
     }
     DataFileSink sink = sink(t);
-    sink.write(row.toRecord(sink.schema(), e.arrivalMillis() * 1000L, e.source(), e.key()));
+    sink.write(row.toRecord(sink.schema(), arrival(e.arrivalMillis()), e.source(), e.key()));
   }
 
   private void writeQuarantine(WalEntry e, String t, int maxPayload, long[] dropped) {
@@ -170,6 +170,22 @@ final class CycleWriter {
           System.currentTimeMillis(), "wal", instanceId + ":poison:" + rec.lsn()));
     }
   }
+
+  /**
+   * The arrival time as the timestamp value, shared by consecutive rows that arrived together (a batch is one WAL
+   * record): converting it per row, and the partition key the sink derives from it, showed in JFR profiles of the
+   * commit thread (about 14 % under HTTPS load).
+   */
+  private java.time.OffsetDateTime arrival(long millis) {
+    if (millis != lastArrivalMillis || lastArrival == null) {
+      lastArrivalMillis = millis;
+      lastArrival = java.time.OffsetDateTime.ofInstant(java.time.Instant.ofEpochMilli(millis), java.time.ZoneOffset.UTC);
+    }
+    return lastArrival;
+  }
+
+  private long lastArrivalMillis;
+  private java.time.OffsetDateTime lastArrival;
 
   private DataFileSink sink(String t) {
     return sinks.computeIfAbsent(t, k ->

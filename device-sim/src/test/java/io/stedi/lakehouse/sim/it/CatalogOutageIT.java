@@ -6,25 +6,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stedi.lakehouse.sim.model.Json;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -42,14 +36,13 @@ import org.junit.jupiter.api.io.TempDir;
  * real PostgreSQL server (zonky's binaries) stopped and started again on the same port and data folder.
  */
 class CatalogOutageIT {
-  private static final Path STEDI = Path.of("..", "bin", "stedi");
   static final int OUTAGE_S = Integer.getInteger("stedi.outage.seconds", 90);
   private static final int BEFORE_S = 20;
   private static final int AFTER_S = 20;
 
   @TempDir
   Path tmp;
-  private final List<Process> children = new ArrayList<>();
+  private StediProcesses procs;
   private EmbeddedPostgres pg;
   private final HttpClient http = HttpClient.newHttpClient();
 
@@ -61,13 +54,8 @@ class CatalogOutageIT {
       Files.createDirectories(Path.of("target"));
       Files.copy(log, Path.of("target", "catalog-outage-gateway.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
-    for (Process p : children) {
-      if (p.isAlive()) {
-        p.destroy();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
-      }
+    if (procs != null) {
+      procs.close();
     }
     if (pg != null) {
       pg.close();
@@ -86,16 +74,18 @@ class CatalogOutageIT {
     pg = startPostgres(pgData, pgPort);
     Map<String, String> env = Map.of("STEDI_CATALOG_TYPE", "jdbc",
         "STEDI_CATALOG_URI", "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", "STEDI_CATALOG_USER", "postgres");
+    procs = new StediProcesses(tmp, env);
     Path home = tmp.resolve("home");
     Path creds = tmp.resolve("creds.json");
     Path ledger = tmp.resolve("ledger.jsonl");
     Path report = tmp.resolve("report.json");
-    run(env, "provision", "devices", "provision", "--devices", "20", "--phones", "20", "--prefix", "out", "--out",
+    procs.run("provision", "devices", "provision", "--devices", "20", "--phones", "20", "--prefix", "out", "--out",
         creds.toString(), "--home", home.toString());
-    int[] ports = startGateway(env, home);
+    int[] ports = procs.startGateway(home, "gateway");
+    Process gateway = procs.last();
     String base = "http://127.0.0.1:" + ports[1];
     int total = BEFORE_S + OUTAGE_S + AFTER_S;
-    Process sim = start(env, "sim", "sim", "run", "--devices", "20", "--phones", "20", "--rate", "2", "--duration",
+    Process sim = procs.start("sim", "sim", "run", "--devices", "20", "--phones", "20", "--rate", "2", "--duration",
         total + "s", "--qos", "1", "--mqtt", "mqtt://127.0.0.1:" + ports[0], "--http", base, "--credentials",
         creds.toString(), "--ledger", ledger.toString(), "--report", report.toString(), "--seed", "5");
 
@@ -144,8 +134,8 @@ class CatalogOutageIT {
         .isBetween(1L, OUTAGE_S / 30 + 3L);
     assertThat(recoveredMs).as("ms from PostgreSQL being back to normal freshness").isLessThan(20_000);
 
-    stop(children.get(1)); // the gateway: SIGTERM commits what it acknowledged
-    Process verify = start(env, "verify", "sim", "verify", ledger.toString(), "--home", home.toString(), "--wait",
+    StediProcesses.stop(gateway); // SIGTERM: the gateway commits what it acknowledged
+    Process verify = procs.start("verify", "sim", "verify", ledger.toString(), "--home", home.toString(), "--wait",
         "30s");
     assertThat(verify.waitFor(180, TimeUnit.SECONDS)).isTrue();
     String out = Files.readString(tmp.resolve("verify.out"));
@@ -211,58 +201,5 @@ class CatalogOutageIT {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
-  }
-
-  private int[] startGateway(Map<String, String> env, Path home) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(STEDI.toString(), "gateway", "--home", home.toString(), "--mqtt-port", "0",
-        "--http-port", "0").redirectError(tmp.resolve("gateway.err").toFile());
-    pb.environment().putAll(env);
-    Process g = pb.start();
-    children.add(g);
-    BufferedReader out = new BufferedReader(new InputStreamReader(g.getInputStream(), StandardCharsets.UTF_8));
-    Pattern ready = Pattern.compile("gateway ready: mqtt port (\\d+), http port (\\d+)");
-    for (String line; (line = out.readLine()) != null; ) {
-      Matcher m = ready.matcher(line);
-      if (m.find()) {
-        Thread drain = new Thread(() -> {
-          try {
-            while (out.readLine() != null) {
-              // keep the pipe from filling up
-            }
-          } catch (IOException e) {
-            // the gateway exited
-          }
-        }, "gateway-stdout");
-        drain.setDaemon(true);
-        drain.start();
-        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
-      }
-    }
-    throw new AssertionError("the gateway did not start: " + Files.readString(tmp.resolve("gateway.err")));
-  }
-
-  private Process start(Map<String, String> env, String name, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(STEDI.toString());
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(tmp.resolve(name + ".out").toFile())
-        .redirectError(tmp.resolve(name + ".err").toFile());
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    children.add(p);
-    return p;
-  }
-
-  private void run(Map<String, String> env, String name, String... args) throws Exception {
-    Process p = start(env, name, args);
-    assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("bin/stedi %s: %s", String.join(" ", args),
-        Files.readString(tmp.resolve(name + ".err"))).isZero();
-  }
-
-  private static void stop(Process p) throws InterruptedException {
-    p.destroy();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
-    assertThat(p.exitValue()).as("exit status after SIGTERM").isZero();
   }
 }

@@ -8,17 +8,12 @@ import io.stedi.lakehouse.catalog.Catalogs;
 import io.stedi.lakehouse.cli.CliSupport;
 import io.stedi.lakehouse.config.LakehouseConfig;
 import io.stedi.lakehouse.sim.model.Json;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -37,24 +32,21 @@ import org.junit.jupiter.api.io.TempDir;
  * the gateway, curation and simulator jars all exist.
  */
 class MaintainWithLiveGatewayIT {
-  private static final Path STEDI = Path.of("..", "bin", "stedi");
   private static final String LANDING = "customer_landing,accelerometer_landing,step_trainer_landing,quarantine";
   private static final String WAL_POSITION = "stedi.wal.writer-1.lsn";
 
   @TempDir
   Path tmp;
-  private final List<Process> children = new ArrayList<>();
+  private StediProcesses procs;
+
+  @org.junit.jupiter.api.BeforeEach
+  void processes() {
+    procs = new StediProcesses(tmp, java.util.Map.of());
+  }
 
   @AfterEach
   void stopChildren() throws InterruptedException {
-    for (Process p : children) {
-      if (p.isAlive()) {
-        p.destroy();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
-      }
-    }
+    procs.close();
   }
 
   @Test
@@ -71,7 +63,7 @@ class MaintainWithLiveGatewayIT {
         creds.toString(), "--home", home.toString());
 
     int[] ports = startGateway(home, "gateway-1");
-    Process gateway = children.get(children.size() - 1);
+    Process gateway = procs.last();
     Process sim = start("sim", "sim", "run", "--devices", "8", "--phones", "8", "--rate", "5", "--duration", "60s",
         "--qos", "1", "--mqtt", "mqtt://127.0.0.1:" + ports[0], "--http", "http://127.0.0.1:" + ports[1],
         "--credentials", creds.toString(), "--ledger", ledger.toString(), "--seed", "11");
@@ -122,7 +114,7 @@ class MaintainWithLiveGatewayIT {
     assertThat(withoutPositionInHistory).as("tables whose only snapshot is a maintenance commit").isPositive();
     // a restarted gateway reads its WAL positions back (from the table properties now) and must not replay
     startGateway(home, "gateway-2");
-    stop(children.get(children.size() - 1));
+    stop(procs.last());
 
     Process verify = start("verify", "sim", "verify", ledger.toString(), "--home", home.toString(), "--wait", "30s");
     assertThat(verify.waitFor(120, TimeUnit.SECONDS)).isTrue();
@@ -142,58 +134,19 @@ class MaintainWithLiveGatewayIT {
     return Json.MAPPER.readTree(out.substring(out.lastIndexOf("\n{") + 1));
   }
 
-  /** Starts the gateway on free ports and returns {mqtt, http} once it is ready. */
   private int[] startGateway(Path home, String name) throws IOException {
-    Process g = new ProcessBuilder(STEDI.toString(), "gateway", "--home", home.toString(), "--mqtt-port", "0",
-        "--http-port", "0").redirectError(tmp.resolve(name + ".err").toFile()).start();
-    children.add(g);
-    BufferedReader out = new BufferedReader(new InputStreamReader(g.getInputStream(), StandardCharsets.UTF_8));
-    Pattern ready = Pattern.compile("gateway ready: mqtt port (\\d+), http port (\\d+)");
-    for (String line; (line = out.readLine()) != null; ) {
-      Matcher m = ready.matcher(line);
-      if (m.find()) {
-        Thread drain = new Thread(() -> {
-          try {
-            while (out.readLine() != null) {
-              // keep the pipe from filling up
-            }
-          } catch (IOException e) {
-            // the gateway exited
-          }
-        }, name + "-stdout");
-        drain.setDaemon(true);
-        drain.start();
-        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
-      }
-    }
-    throw new AssertionError(name + " did not start: " + Files.readString(tmp.resolve(name + ".err")));
+    return procs.startGateway(home, name);
   }
 
-  /** Starts {@code bin/stedi ARGS}, stdout and stderr to NAME.out and NAME.err in the temp folder. */
   private Process start(String name, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(STEDI.toString());
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectOutput(tmp.resolve(name + ".out").toFile())
-        .redirectError(tmp.resolve(name + ".err").toFile()).start();
-    children.add(p);
-    return p;
+    return procs.start(name, args);
   }
 
   private void run(String name, String... args) throws Exception {
-    Process p = start(name, args);
-    assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("bin/stedi %s: %s", String.join(" ", args),
-        Files.readString(tmp.resolve(name + ".err"))).isZero();
+    procs.run(name, args);
   }
 
-  /** SIGTERM: the gateway commits everything it acknowledged and exits 0. */
   private static void stop(Process p) throws InterruptedException {
-    if (!p.isAlive()) {
-      return;
-    }
-    p.destroy();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
-    assertThat(p.exitValue()).as("exit status after SIGTERM").isZero();
+    StediProcesses.stop(p);
   }
 }

@@ -1,0 +1,111 @@
+package io.stedi.lakehouse.sim.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code bin/stedi} commands as child processes for the tests that run the product as in production: each child's
+ * stdout and stderr go to NAME.out and NAME.err in a folder, and {@link #close()} stops whatever is still running.
+ */
+final class StediProcesses implements AutoCloseable {
+  private static final Path STEDI = Path.of("..", "bin", "stedi");
+  private static final Pattern READY = Pattern.compile("gateway ready: mqtt port (\\d+), http port (\\d+)");
+
+  private final Path dir;
+  private final Map<String, String> env;
+  private final List<Process> children = new ArrayList<>();
+
+  /** Children write their output to {@code dir} and get {@code env} on top of this JVM's environment. */
+  StediProcesses(Path dir, Map<String, String> env) {
+    this.dir = dir;
+    this.env = env;
+  }
+
+  /** The last child started. */
+  Process last() {
+    return children.get(children.size() - 1);
+  }
+
+  /** Starts {@code bin/stedi gateway} on free ports and returns {mqtt, http} once it is ready. */
+  int[] startGateway(Path home, String name) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(STEDI.toString(), "gateway", "--home", home.toString(), "--mqtt-port", "0",
+        "--http-port", "0").redirectError(dir.resolve(name + ".err").toFile());
+    pb.environment().putAll(env);
+    Process g = pb.start();
+    children.add(g);
+    BufferedReader out = new BufferedReader(new InputStreamReader(g.getInputStream(), StandardCharsets.UTF_8));
+    for (String line; (line = out.readLine()) != null; ) {
+      Matcher m = READY.matcher(line);
+      if (m.find()) {
+        Thread drain = new Thread(() -> {
+          try {
+            while (out.readLine() != null) {
+              // keep the pipe from filling up
+            }
+          } catch (IOException e) {
+            // the gateway exited
+          }
+        }, name + "-stdout");
+        drain.setDaemon(true);
+        drain.start();
+        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+      }
+    }
+    throw new AssertionError(name + " did not start: " + Files.readString(dir.resolve(name + ".err")));
+  }
+
+  /** Starts {@code bin/stedi ARGS}. */
+  Process start(String name, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(STEDI.toString());
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(dir.resolve(name + ".out").toFile())
+        .redirectError(dir.resolve(name + ".err").toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    children.add(p);
+    return p;
+  }
+
+  /** Runs {@code bin/stedi ARGS} to the end and asserts it exited 0. */
+  void run(String name, String... args) throws Exception {
+    Process p = start(name, args);
+    assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("bin/stedi %s: %s", String.join(" ", args),
+        Files.readString(dir.resolve(name + ".err"))).isZero();
+  }
+
+  /** SIGTERM: a gateway commits everything it acknowledged and exits 0. */
+  static void stop(Process p) throws InterruptedException {
+    if (!p.isAlive()) {
+      return;
+    }
+    p.destroy();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
+    assertThat(p.exitValue()).as("exit status after SIGTERM").isZero();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    for (Process p : children) {
+      if (p.isAlive()) {
+        p.destroy();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      }
+    }
+  }
+}
