@@ -50,14 +50,14 @@ public final class WriteAheadLog implements Closeable {
 
   /** How the log opens its files; tests pass one that injects write and fsync failures. */
   @FunctionalInterface
-  interface Files2 {
+  interface ChannelOpener {
     FileChannel open(Path p, OpenOption... options) throws IOException;
   }
 
   private final Path dir;
   private final long maxBytes;
   private final long segmentBytes;
-  private final Files2 files;
+  private final ChannelOpener files;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
@@ -98,7 +98,7 @@ public final class WriteAheadLog implements Closeable {
     return open(dir, maxBytes, segmentBytes, minNextLsn, FileChannel::open);
   }
 
-  static WriteAheadLog open(Path dir, long maxBytes, long segmentBytes, long minNextLsn, Files2 files) {
+  static WriteAheadLog open(Path dir, long maxBytes, long segmentBytes, long minNextLsn, ChannelOpener files) {
     try {
       return new WriteAheadLog(dir, maxBytes, segmentBytes, minNextLsn, files, false);
     } catch (IOException e) {
@@ -111,7 +111,7 @@ public final class WriteAheadLog implements Closeable {
     return new WriteAheadLog(dir, Long.MAX_VALUE, segmentBytes, 0, FileChannel::open, true);
   }
 
-  private WriteAheadLog(Path dir, long maxBytes, long segmentBytes, long minNextLsn, Files2 files, boolean salvage)
+  private WriteAheadLog(Path dir, long maxBytes, long segmentBytes, long minNextLsn, ChannelOpener files, boolean salvage)
       throws IOException {
     this.dir = dir;
     this.maxBytes = maxBytes;

@@ -165,7 +165,7 @@ class WriteAheadLogTest {
   @Test
   void aFailedFsyncAcknowledgesNothingOfItsGroupLosesNothingAndIsNeverReplayed() throws Exception {
     FaultyChannel.FAIL_FORCES.set(0);
-    WriteAheadLog.Files2 faulty = (p, o) -> new FaultyChannel(java.nio.channels.FileChannel.open(p, o));
+    WriteAheadLog.ChannelOpener faulty = (p, o) -> new FaultyChannel(java.nio.channels.FileChannel.open(p, o));
     try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 1 << 16, 0, faulty)) {
       assertThat(wal.append(b("acked-1")).get()).isEqualTo(0);
       FaultyChannel.FAIL_FORCES.set(1);
@@ -189,7 +189,7 @@ class WriteAheadLogTest {
   @Test
   void aFailedFsyncWhileRollingFailsOnlyItsGroup() throws Exception {
     FaultyChannel.FAIL_FORCES.set(0);
-    WriteAheadLog.Files2 faulty = (p, o) -> new FaultyChannel(java.nio.channels.FileChannel.open(p, o));
+    WriteAheadLog.ChannelOpener faulty = (p, o) -> new FaultyChannel(java.nio.channels.FileChannel.open(p, o));
     try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 1 << 16, 0, faulty)) {
       wal.append(b("a")).get();
       FaultyChannel.FAIL_FORCES.set(2); // the data fsync, then the new segment's header fsync

@@ -71,7 +71,8 @@ final class DeviceConnection {
       return;
     }
     if (!blocked && held.isEmpty() && !ingest.ready()) {
-      // The log is full or the catalog is down: hold messages (unacknowledged) until it recovers.
+      // The log is full: hold messages (unacknowledged) until commits free room. A catalog outage alone does not
+      // stop acknowledgements; the log buffers it.
       blocked = true;
       vertx.setTimer(RETRY_MS, t -> drain());
     }
