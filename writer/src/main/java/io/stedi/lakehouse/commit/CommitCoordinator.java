@@ -308,8 +308,8 @@ public final class CommitCoordinator implements Closeable {
   }
 
   /**
-   * Whether the gateway can take writes: the log has room for {@code bytes} more and its disk works. A catalog
-   * outage does not count: the log buffers it.
+   * Whether the log has room for {@code bytes} more within {@code wal.max-bytes}. A catalog outage does not count:
+   * the log buffers it. (A failing disk shows as failed appends and {@link #walFailedWrites()}.)
    */
   public boolean walHasRoom(long bytes) {
     return wal.liveBytes() + bytes <= wal.maxBytes();

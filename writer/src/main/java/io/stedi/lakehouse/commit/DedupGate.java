@@ -55,7 +55,7 @@ final class DedupGate {
     for (int i = 0; i < ids.length; i++) {
       WalEntry e = entries.get(i);
       if (e.kind() == WalEntry.EntryKind.LANDING) {
-        ids[i] = window.identity().of(e.target().walId(), e.body());
+        ids[i] = window.identity().of(e.target().walId(), e.contentBytes());
       }
     }
     CompletableFuture<Long> mine = new CompletableFuture<>();
