@@ -83,7 +83,7 @@ public final class CommitCoordinator implements Closeable {
     int retries = config.get(LakehouseConfig.COMMIT_RETRIES);
     long target = config.get(LakehouseConfig.TARGET_FILE_BYTES);
     Map<Zone, Table> landing = LandingTables.ensureAll(catalog, target, retries);
-    landing.forEach((z, t) -> tables.put(z.name(), t));
+    landing.forEach((z, t) -> tables.put(z.landingTable(), t));
     tables.put(CycleWriter.QUARANTINE, catalog.loadTable(LandingTables.quarantineId()));
     tables.forEach((k, t) -> writeViews.put(k, SerializableTable.copyOf(t)));
     long max = -1;

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  */
 final class CycleWriter {
   private static final Logger LOG = LoggerFactory.getLogger(CycleWriter.class);
-  static final String QUARANTINE = "QUARANTINE";
+  static final String QUARANTINE = "quarantine";
 
   private final Map<String, Table> tables;
   private final Map<String, Long> positions;
@@ -78,7 +78,7 @@ final class CycleWriter {
           sideSink.accept(e);
           continue;
         }
-        String t = e.kind() == WalEntry.EntryKind.QUARANTINE ? QUARANTINE : e.target().name();
+        String t = e.kind() == WalEntry.EntryKind.QUARANTINE ? QUARANTINE : e.target().landingTable();
         if (e.kind() == WalEntry.EntryKind.LANDING) {
           try {
             byte[] content = e.contentBytes();

@@ -7,6 +7,7 @@ import io.stedi.lakehouse.parse.LandingRow;
 import io.stedi.lakehouse.parse.ParseResult;
 import io.stedi.lakehouse.parse.Rejection;
 import io.stedi.lakehouse.table.Zone;
+import io.stedi.lakehouse.table.Zones;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -144,9 +145,12 @@ public record WalEntry(EntryKind kind, Zone target, long arrivalMillis, String s
     }
   }
 
-  /** The bytes that identify a landing row's content: its binary form whatever format the entry has. */
+  /**
+   * The bytes that identify a landing row's content, whatever format the entry has: its binary form, or the
+   * binary form of the zone's dedup columns when the zone's dedup identity covers fewer.
+   */
   public byte[] contentBytes() {
-    return jsonBody ? row().toBinary() : body;
+    return jsonBody || !target.dedupOnWholeRow() ? row().identityBytes() : body;
   }
 
   /** Encodes a batch as one WAL record payload (format 2). */
@@ -192,9 +196,14 @@ public record WalEntry(EntryKind kind, Zone target, long arrivalMillis, String s
    * @throws StediException UNWRITABLE_ENTRY when the payload is of an unknown format or cut off
    */
   public static List<WalEntry> decode(byte[] payload) {
+    return decode(payload, Zones.STANDARD);
+  }
+
+  /** Decodes a payload whose landing entries belong to {@code zones}. */
+  public static List<WalEntry> decode(byte[] payload, Zones zones) {
     try {
       if (payload.length > 0 && payload[0] == V2) {
-        return decodeV2(ByteBuffer.wrap(payload));
+        return decodeV2(ByteBuffer.wrap(payload), zones);
       }
       try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
         int version = in.readByte();
@@ -216,7 +225,7 @@ public record WalEntry(EntryKind kind, Zone target, long arrivalMillis, String s
     }
   }
 
-  private static List<WalEntry> decodeV2(ByteBuffer in) {
+  private static List<WalEntry> decodeV2(ByteBuffer in, Zones zones) {
     in.get();
     int n = in.getInt();
     if (n < 0 || n > in.remaining()) {
@@ -238,7 +247,7 @@ public record WalEntry(EntryKind kind, Zone target, long arrivalMillis, String s
       if (kind == EntryKind.LANDING && zone == 0) {
         throw new IllegalArgumentException("landing entry " + key + " without a zone");
       }
-      out.add(new WalEntry(kind, kind == EntryKind.LANDING ? Zone.fromWalId(zone) : null, arrival, source, key, body,
+      out.add(new WalEntry(kind, kind == EntryKind.LANDING ? zones.byWalId(zone) : null, arrival, source, key, body,
           false));
     }
     return out;

@@ -2,6 +2,7 @@ package io.stedi.lakehouse.erasure;
 
 import io.stedi.lakehouse.commit.EntryFilter;
 import io.stedi.lakehouse.parse.LandingRow;
+import io.stedi.lakehouse.table.Zone;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,16 +23,10 @@ final class ForgottenEntryFilter implements EntryFilter {
     if (forgotten.size() == 0) {
       return false;
     }
-    switch (row.zone()) {
-      case CUSTOMER:
-        return forgotten.isForgotten(IdentityKind.EMAIL, (String) row.get("email"));
-      case ACCELEROMETER:
-        return forgotten.isForgotten(IdentityKind.EMAIL, (String) row.get("user"));
-      case STEP_TRAINER:
-        return forgotten.isForgotten(IdentityKind.SERIAL, (String) row.get("serialNumber"));
-      default:
-        return false;
-    }
+    // a record is its owner's (the zone descriptor's owner column): a customer record that also names a
+    // device serial is the customer's, so re-registering the email lets it through again
+    Zone z = row.zone();
+    return forgotten.isForgotten(z.ownerKind(), (String) row.get(z.ownerColumn()));
   }
 
   /** Quarantined text is free-form: look for email-like words, serialNumber fields and a device origin. */

@@ -16,6 +16,8 @@ public enum ErrorCode {
   FORBIDDEN(Kind.BAD_INPUT, false),
   IDEMPOTENCY_CONFLICT(Kind.BAD_INPUT, false),
   BAD_REQUEST(Kind.BAD_INPUT, false),
+  /** A request with the same Idempotency-Key is still being processed: retry shortly (HTTP 429). */
+  REQUEST_IN_PROGRESS(Kind.BAD_INPUT, true),
   /** A write-ahead log entry that cannot be written to its table (it goes to quarantine instead). */
   UNWRITABLE_ENTRY(Kind.BAD_INPUT, false),
 
@@ -28,6 +30,8 @@ public enum ErrorCode {
   WAL_LOCKED(Kind.EXTERNAL, false),
   /** Another live writer holds this writer.instance-id's lease in the catalog. */
   INSTANCE_IN_USE(Kind.EXTERNAL, false),
+  /** The gateway cannot store data right now (log full, or a failed append): retry later (HTTP 503). */
+  UNAVAILABLE(Kind.EXTERNAL, true),
   INTERNAL(Kind.EXTERNAL, false);
 
   /** Whose problem the error is. */

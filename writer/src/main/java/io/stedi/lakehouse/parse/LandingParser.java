@@ -6,12 +6,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.stedi.lakehouse.error.ErrorCode;
-import io.stedi.lakehouse.table.LandingTables;
 import io.stedi.lakehouse.table.Zone;
+import io.stedi.lakehouse.table.ZoneField;
 import java.io.IOException;
 import java.util.List;
-import org.apache.iceberg.types.Type;
-import org.apache.iceberg.types.Types;
 
 /**
  * Parses and validates one landing JSON object. Never throws on bad input: every problem becomes a
@@ -23,7 +21,7 @@ import org.apache.iceberg.types.Types;
  */
 public final class LandingParser {
   /** Latest plausible epoch-millisecond time: 2100-01-01T00:00:00Z. */
-  public static final long MAX_EPOCH_MS = 4_102_444_800_000L;
+  public static final long MAX_EPOCH_MS = io.stedi.lakehouse.table.ZoneField.MAX_EPOCH_MS;
   /** Largest plausible distanceFromObject (the sensor reports centimetres up to a few metres). */
   public static final int MAX_DISTANCE = 100_000;
   /** Largest plausible |x|, |y|, |z| of the phone accelerometer. */
@@ -94,8 +92,8 @@ public final class LandingParser {
    * single records and for the elements of a JSON array.
    */
   public static ParseResult readObject(Zone zone, JsonParser p) throws IOException {
-    List<Types.NestedField> cols = LandingTables.schema(zone).columns();
-    int n = LandingTables.seedColumns(LandingTables.schema(zone));
+    List<ZoneField> cols = zone.fields();
+    int n = cols.size();
     Object[] values = new Object[n];
     boolean[] seen = new boolean[n];
     Rejection firstProblem = null;
@@ -103,18 +101,19 @@ public final class LandingParser {
     while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken v = p.nextToken();
-      int idx = index(zone, cols, n, name);
+      int idx = zone.indexOf(name);
       if (idx < 0) {
         p.skipChildren();
         continue;
       }
-      if (seen[idx] && zone == Zone.ACCELEROMETER && idx == 1) {
-        // both timestamp and timeStamp given
+      if (seen[idx]) {
+        // the field under its name and an alias (duplicate keys themselves are malformed JSON)
         Object other = values[idx];
         Rejection r = readValue(zone, cols.get(idx), name, v, p, values, idx);
         if (firstProblem == null && r == null && other != null && !other.equals(values[idx])) {
-          firstProblem = new Rejection(ErrorCode.IMPOSSIBLE_VALUE, name,
-              "timestamp and timeStamp are both given and differ (" + other + " vs " + values[idx] + ")");
+          ZoneField f = cols.get(idx);
+          firstProblem = new Rejection(ErrorCode.IMPOSSIBLE_VALUE, name, f.name() + " and "
+              + String.join(" or ", f.aliases()) + " are both given and differ (" + other + " vs " + values[idx] + ")");
         } else if (firstProblem == null) {
           firstProblem = r;
         }
@@ -132,47 +131,24 @@ public final class LandingParser {
     if (firstProblem != null) {
       return ParseResult.rejected(firstProblem);
     }
-    Rejection missing = Rules.checkRequired(zone, cols, values);
+    Rejection missing = Rules.checkRequired(zone, values);
     if (missing != null) {
       return ParseResult.rejected(missing);
     }
-    Rejection impossible = Rules.checkValues(zone, cols, values);
+    Rejection impossible = Rules.checkValues(zone, values);
     if (impossible != null) {
       return ParseResult.rejected(impossible);
     }
     return ParseResult.ok(new LandingRow(zone, values));
   }
 
-  private static final java.util.Map<Zone, java.util.Map<String, Integer>> FIELD_INDEX = fieldIndex();
-
-  private static java.util.Map<Zone, java.util.Map<String, Integer>> fieldIndex() {
-    java.util.Map<Zone, java.util.Map<String, Integer>> m = new java.util.EnumMap<>(Zone.class);
-    for (Zone z : Zone.values()) {
-      java.util.Map<String, Integer> idx = new java.util.HashMap<>();
-      List<Types.NestedField> cols = LandingTables.schema(z).columns();
-      for (int i = 0; i < LandingTables.seedColumns(LandingTables.schema(z)); i++) {
-        idx.put(cols.get(i).name(), i);
-      }
-      if (z == Zone.ACCELEROMETER) {
-        idx.put("timeStamp", idx.get("timestamp"));
-      }
-      m.put(z, java.util.Map.copyOf(idx));
-    }
-    return m;
-  }
-
-  private static int index(Zone zone, List<Types.NestedField> cols, int n, String name) {
-    Integer i = FIELD_INDEX.get(zone).get(name);
-    return i == null ? -1 : i;
-  }
-
-  private static Rejection readValue(Zone zone, Types.NestedField col, String name, JsonToken v, JsonParser p,
+  private static Rejection readValue(Zone zone, ZoneField col, String name, JsonToken v, JsonParser p,
       Object[] values, int idx) throws IOException {
     if (v == JsonToken.VALUE_NULL) {
       values[idx] = null;
       return null;
     }
-    Type.TypeID type = col.type().typeId();
+    ZoneField.FieldType type = col.type();
     switch (type) {
       case STRING:
         if (v != JsonToken.VALUE_STRING) {
@@ -188,7 +164,7 @@ public final class LandingParser {
         }
         values[idx] = text;
         return null;
-      case LONG:
+      case EPOCH_MILLIS:
         if (v != JsonToken.VALUE_NUMBER_INT) {
           p.skipChildren();
           return wrongType(name, "an integer (epoch milliseconds)", v);
@@ -198,7 +174,7 @@ public final class LandingParser {
         }
         values[idx] = p.getLongValue();
         return null;
-      case INTEGER:
+      case INT:
         if (v != JsonToken.VALUE_NUMBER_INT) {
           p.skipChildren();
           return wrongType(name, "an integer", v);

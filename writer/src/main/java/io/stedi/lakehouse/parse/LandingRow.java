@@ -2,8 +2,8 @@ package io.stedi.lakehouse.parse;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.stedi.lakehouse.table.LandingTables;
 import io.stedi.lakehouse.table.Zone;
+import io.stedi.lakehouse.table.ZoneField;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,7 +11,6 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.data.GenericRecord;
-import org.apache.iceberg.types.Types;
 
 /** One validated landing record: the seed columns of its zone, in schema order. */
 public final class LandingRow {
@@ -31,13 +30,11 @@ public final class LandingRow {
 
   /** Value of a seed column by name (null when absent). */
   public Object get(String column) {
-    List<Types.NestedField> cols = LandingTables.schema(zone).columns();
-    for (int i = 0; i < values.length; i++) {
-      if (cols.get(i).name().equals(column)) {
-        return values[i];
-      }
+    int i = zone.indexOf(column);
+    if (i < 0 || !zone.fields().get(i).name().equals(column)) {
+      throw new IllegalArgumentException(zone.landingTable() + " has no seed column " + column);
     }
-    throw new IllegalArgumentException(zone.landingTable() + " has no seed column " + column);
+    return values[i];
   }
 
   /**
@@ -46,7 +43,7 @@ public final class LandingRow {
    */
   public byte[] toJson() {
     ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-    List<Types.NestedField> cols = LandingTables.schema(zone).columns();
+    List<ZoneField> cols = zone.fields();
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       for (int i = 0; i < values.length; i++) {
@@ -120,16 +117,31 @@ public final class LandingRow {
   }
 
   /**
+   * The bytes a reading's dedup identity is computed over: the binary row when the zone's dedup identity
+   * covers every column (so identities stay what they were), else the binary form of just those columns.
+   */
+  public byte[] identityBytes() {
+    if (zone.dedupOnWholeRow()) {
+      return toBinary();
+    }
+    Object[] projected = new Object[zone.dedupColumns().size()];
+    for (int i = 0; i < projected.length; i++) {
+      projected[i] = values[zone.indexOf(zone.dedupColumns().get(i))];
+    }
+    return new LandingRow(zone, projected).toBinary();
+  }
+
+  /**
    * Reads {@link #toBinary()} back, checking each value's type against the zone's schema.
    *
    * @throws IllegalArgumentException when the bytes do not hold a row of this zone
    */
   public static LandingRow fromBinary(Zone zone, byte[] bytes) {
-    List<Types.NestedField> cols = LandingTables.schema(zone).columns();
+    List<ZoneField> cols = zone.fields();
     java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
     try {
       int n = in.get() & 0xFF;
-      int seed = cols.size() - 3;
+      int seed = cols.size();
       if (n != seed) {
         throw new IllegalArgumentException(n + " columns where " + zone.landingTable() + " has " + seed);
       }
@@ -152,7 +164,7 @@ public final class LandingRow {
           case DOUBLE -> v = in.getDouble();
           default -> throw new IllegalArgumentException("unknown value tag " + tag + " in column " + i);
         }
-        if (v != null && !cols.get(i).type().typeId().javaClass().isInstance(v)) {
+        if (v != null && !cols.get(i).type().iceberg().typeId().javaClass().isInstance(v)) {
           throw new IllegalArgumentException("column " + cols.get(i).name() + " holds a " + v.getClass().getSimpleName()
               + ", the schema says " + cols.get(i).type());
         }

@@ -4,7 +4,7 @@ import static org.apache.iceberg.types.Types.NestedField.optional;
 import static org.apache.iceberg.types.Types.NestedField.required;
 
 import io.stedi.lakehouse.catalog.Retry;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
@@ -33,32 +33,6 @@ public final class LandingTables {
   /** Idempotency key: unique per delivered record, so a replay can be recognised. */
   public static final String KEY = "_stedi_key";
 
-  private static final int META_BASE = 1000;
-
-  public static final Schema CUSTOMER = withMeta(
-      optional(1, "customerName", Types.StringType.get()),
-      optional(2, "email", Types.StringType.get()),
-      optional(3, "phone", Types.StringType.get()),
-      optional(4, "birthDay", Types.StringType.get()),
-      optional(5, "serialNumber", Types.StringType.get()),
-      optional(6, "registrationDate", Types.LongType.get()),
-      optional(7, "lastUpdateDate", Types.LongType.get()),
-      optional(8, "shareWithResearchAsOfDate", Types.LongType.get()),
-      optional(9, "shareWithPublicAsOfDate", Types.LongType.get()),
-      optional(10, "shareWithFriendsAsOfDate", Types.LongType.get()));
-
-  public static final Schema ACCELEROMETER = withMeta(
-      optional(1, "user", Types.StringType.get()),
-      optional(2, "timestamp", Types.LongType.get()),
-      optional(3, "x", Types.DoubleType.get()),
-      optional(4, "y", Types.DoubleType.get()),
-      optional(5, "z", Types.DoubleType.get()));
-
-  public static final Schema STEP_TRAINER = withMeta(
-      optional(1, "sensorReadingTime", Types.LongType.get()),
-      optional(2, "serialNumber", Types.StringType.get()),
-      optional(3, "distanceFromObject", Types.IntegerType.get()));
-
   public static final Schema QUARANTINE_SCHEMA = withMeta(
       optional(1, "zone", Types.StringType.get()),
       optional(2, "origin", Types.StringType.get()),
@@ -71,24 +45,15 @@ public final class LandingTables {
   private static Schema withMeta(Types.NestedField... seed) {
     Types.NestedField[] all = new Types.NestedField[seed.length + 3];
     System.arraycopy(seed, 0, all, 0, seed.length);
-    all[seed.length] = required(META_BASE + 1, ARRIVAL, Types.TimestampType.withZone());
-    all[seed.length + 1] = optional(META_BASE + 2, SOURCE, Types.StringType.get());
-    all[seed.length + 2] = optional(META_BASE + 3, KEY, Types.StringType.get());
+    all[seed.length] = required(Zone.META_BASE + 1, ARRIVAL, Types.TimestampType.withZone());
+    all[seed.length + 1] = optional(Zone.META_BASE + 2, SOURCE, Types.StringType.get());
+    all[seed.length + 2] = optional(Zone.META_BASE + 3, KEY, Types.StringType.get());
     return new Schema(all);
   }
 
-  /** The schema of a zone's landing table. */
+  /** The schema of a zone's landing table (its descriptor's). */
   public static Schema schema(Zone zone) {
-    switch (zone) {
-      case CUSTOMER:
-        return CUSTOMER;
-      case ACCELEROMETER:
-        return ACCELEROMETER;
-      case STEP_TRAINER:
-        return STEP_TRAINER;
-      default:
-        throw new IllegalArgumentException("unknown zone " + zone);
-    }
+    return zone.schema();
   }
 
   /** Number of seed (non-metadata) columns in a schema built here. */
@@ -120,8 +85,13 @@ public final class LandingTables {
 
   /** Creates (or loads) every landing table and the quarantine table. Safe to call from several processes at once. */
   public static Map<Zone, Table> ensureAll(Catalog catalog, long targetFileBytes, int retries) {
-    Map<Zone, Table> m = new EnumMap<>(Zone.class);
-    for (Zone z : Zone.values()) {
+    return ensureAll(catalog, Zones.STANDARD, targetFileBytes, retries);
+  }
+
+  /** Creates (or loads) the landing tables of {@code zones} and the quarantine table. */
+  public static Map<Zone, Table> ensureAll(Catalog catalog, Zones zones, long targetFileBytes, int retries) {
+    Map<Zone, Table> m = new LinkedHashMap<>();
+    for (Zone z : zones.list()) {
       m.put(z, ensure(catalog, id(z), schema(z), targetFileBytes, retries));
     }
     ensure(catalog, quarantineId(), QUARANTINE_SCHEMA, targetFileBytes, retries);

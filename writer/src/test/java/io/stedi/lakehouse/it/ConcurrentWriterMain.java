@@ -102,7 +102,7 @@ public final class ConcurrentWriterMain {
         long expected = rows;
         await("batch " + batches + " of " + id + " committed").atMost(Duration.ofSeconds(40))
             .pollInterval(Duration.ofMillis(10))
-            .until(() -> coordinator.stats().rowsByTable().getOrDefault("ACCELEROMETER", 0L) >= expected);
+            .until(() -> coordinator.stats().rowsByTable().getOrDefault("accelerometer_landing", 0L) >= expected);
         out.println("COMMITTED " + rows);
       }
       if (coordinator.stats().failedCycles() > 0) {

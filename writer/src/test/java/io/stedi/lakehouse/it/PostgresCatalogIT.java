@@ -140,7 +140,7 @@ class PostgresCatalogIT {
             TimeUnit.SECONDS);
         assertThat(lsn2).isGreaterThan(lsn1);
         coordinator.flush();
-        assertThat(coordinator.stats().rowsByTable()).containsEntry("ACCELEROMETER", 3L);
+        assertThat(coordinator.stats().rowsByTable()).containsEntry("accelerometer_landing", 3L);
         assertThat(coordinator.freshnessLagMillis()).isZero();
 
         Map<String, Long> byKey = ItSupport.countByKey(ItSupport.rows(catalog, LandingTables.id(Zone.ACCELEROMETER)));

@@ -109,7 +109,7 @@ class LandingParserTest {
         {"ACCELEROMETER", "{\"user\":\"a@b.com\",\"timestamp\":1655564444103,\"x\":-1.5,\"y\":0,\"z\":9.81}"},
         {"STEP_TRAINER", "{\"sensorReadingTime\":1655564444103,\"serialNumber\":\"s-1\",\"distanceFromObject\":218}"}};
     for (String[] sample : samples) {
-      Zone zone = Zone.valueOf(sample[0]);
+      Zone zone = Zone.fromCli(sample[0]);
       LandingRow row = LandingParser.parse(zone, sample[1]).row();
       byte[] bin = row.toBinary();
       assertThat(LandingRow.fromBinary(zone, bin)).isEqualTo(row);

@@ -79,8 +79,8 @@ public final class ErasureJob {
     ErasureReceipt pending = receipts.pending(identityHash);
     Identity id = new IdentityResolver(spark, config, salt).resolve(kind, value,
         pending == null ? Set.of() : pending.emailHashes(), pending == null ? Set.of() : pending.serialHashes());
-    List<ErasureTargets> targets = existingTargets();
-    Map<ErasureTargets, Long> found = count(targets, id);
+    List<ErasureTarget> targets = existingTargets();
+    Map<ErasureTarget, Long> found = count(targets, id);
     if (pending == null && found.isEmpty()) {
       LOG.info("forget: no table holds that {}", kind.label());
       return new Result(null, receipts.lastComplete(identityHash));
@@ -119,13 +119,13 @@ public final class ErasureJob {
     long snapshotsExpired;
   }
 
-  private Totals erase(Identity id, List<ErasureTargets> targets, boolean resumed, Instant requestedAt) {
+  private Totals erase(Identity id, List<ErasureTarget> targets, boolean resumed, Instant requestedAt) {
     TableEraser eraser = new TableEraser(spark, catalog, options.orphanMinAge());
     Totals totals = new Totals();
     Set<String> needles = id.needles();
     for (int pass = 1; ; pass++) {
-      Map<ErasureTargets, Set<String>> affected = new LinkedHashMap<>();
-      for (ErasureTargets t : targets) {
+      Map<ErasureTarget, Set<String>> affected = new LinkedHashMap<>();
+      for (ErasureTarget t : targets) {
         Set<String> removed = new LinkedHashSet<>();
         long n = eraser.delete(t.table(), t.predicate(id), removed);
         if (n > 0) {
@@ -134,7 +134,7 @@ public final class ErasureJob {
           affected.put(t, removed);
         }
       }
-      for (ErasureTargets t : targets) {
+      for (ErasureTarget t : targets) {
         boolean deleted = affected.containsKey(t);
         if (deleted || (resumed && pass == 1)) {
           // a resumed run does not know what the interrupted one did: expire where it had deleted, sweep everywhere
@@ -145,7 +145,7 @@ public final class ErasureJob {
         }
       }
       waitForGateways(requestedAt);
-      Map<ErasureTargets, Long> left = count(targets, id);
+      Map<ErasureTarget, Long> left = count(targets, id);
       if (left.isEmpty()) {
         return totals;
       }
@@ -167,10 +167,10 @@ public final class ErasureJob {
     }
   }
 
-  private Map<ErasureTargets, Long> count(List<ErasureTargets> targets, Identity id) {
+  private Map<ErasureTarget, Long> count(List<ErasureTarget> targets, Identity id) {
     TableEraser eraser = new TableEraser(spark, catalog, options.orphanMinAge());
-    Map<ErasureTargets, Long> m = new LinkedHashMap<>();
-    for (ErasureTargets t : targets) {
+    Map<ErasureTarget, Long> m = new LinkedHashMap<>();
+    for (ErasureTarget t : targets) {
       long n = eraser.count(t.table(), t.predicate(id));
       if (n > 0) {
         m.put(t, n);
@@ -179,9 +179,9 @@ public final class ErasureJob {
     return m;
   }
 
-  private List<ErasureTargets> existingTargets() {
-    List<ErasureTargets> out = new ArrayList<>();
-    for (ErasureTargets t : ErasureTargets.values()) {
+  private List<ErasureTarget> existingTargets() {
+    List<ErasureTarget> out = new ArrayList<>();
+    for (ErasureTarget t : ErasureTarget.values()) {
       if (spark.catalog().tableExists("stedi." + t.table())) {
         out.add(t);
       }
@@ -195,7 +195,7 @@ public final class ErasureJob {
     return h;
   }
 
-  private static String tableNames(Set<ErasureTargets> ts) {
+  private static String tableNames(Set<ErasureTarget> ts) {
     return ts.stream().map(t -> "stedi." + t.table()).toList().toString();
   }
 }

@@ -26,7 +26,7 @@ public record ErasureReceipt(String receiptId, Instant requestedAt, Instant comp
   /** {@code rows} ordered as the tables are visited (landing tables last). */
   static Map<String, Long> ordered(Map<String, Long> rows) {
     Map<String, Long> out = new LinkedHashMap<>();
-    for (ErasureTargets t : ErasureTargets.values()) {
+    for (ErasureTarget t : ErasureTarget.values()) {
       if (rows.containsKey(t.table())) {
         out.put(t.table(), rows.get(t.table()));
       }

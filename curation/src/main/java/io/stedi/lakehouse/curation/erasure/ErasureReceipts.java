@@ -1,6 +1,6 @@
 package io.stedi.lakehouse.curation.erasure;
 
-import static io.stedi.lakehouse.curation.erasure.ErasureTargets.literal;
+import static io.stedi.lakehouse.curation.erasure.ErasureTarget.literal;
 
 import io.stedi.lakehouse.erasure.ErasureReceiptTable;
 import io.stedi.lakehouse.erasure.IdentityKind;
@@ -81,7 +81,7 @@ final class ErasureReceipts {
 
   private static String array(Set<String> values) {
     return values.isEmpty() ? "CAST(array() AS ARRAY<STRING>)"
-        : "array(" + values.stream().sorted().map(ErasureTargets::literal).collect(Collectors.joining(", ")) + ")";
+        : "array(" + values.stream().sorted().map(ErasureTarget::literal).collect(Collectors.joining(", ")) + ")";
   }
 
   private static ErasureReceipt toReceipt(Row r) {

@@ -1,11 +1,12 @@
 package io.stedi.lakehouse.curation.erasure;
 
-import static io.stedi.lakehouse.curation.erasure.ErasureTargets.literal;
+import static io.stedi.lakehouse.curation.erasure.ErasureTarget.literal;
 
 import io.stedi.lakehouse.curation.config.CurationConfig;
 import io.stedi.lakehouse.curation.jobs.CustomerKey;
 import io.stedi.lakehouse.erasure.ErasureReceiptTable;
 import io.stedi.lakehouse.erasure.IdentityKind;
+import io.stedi.lakehouse.table.Zone;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -26,14 +27,25 @@ import org.apache.spark.sql.types.DataTypes;
 final class IdentityResolver {
   static final String HASH_FUNCTION = "stedi_erasure_hash";
 
-  /** Tables and columns holding emails. */
-  private static final String[][] EMAIL_COLUMNS = {{"customer_landing", "email"}, {"accelerometer_landing", "user"},
-      {"customer_trusted", "email"}, {"accelerometer_trusted", "user"}, {"customers_curated", "email"}};
+  /** Tables and columns holding emails: every zone's landing table that has one, and the tables derived from them. */
+  private static final String[][] EMAIL_COLUMNS = columns(IdentityKind.EMAIL, new String[][] {{"customer_trusted", "email"},
+      {"accelerometer_trusted", "user"}, {"customers_curated", "email"}});
   /** Tables and columns holding serial numbers. */
-  private static final String[][] SERIAL_COLUMNS = {{"customer_landing", "serialNumber"},
-      {"step_trainer_landing", "serialNumber"}, {"customer_trusted", "serialNumber"},
-      {"step_trainer_trusted", "serialNumber"}, {"customers_curated", "serialNumber"},
-      {"machine_learning_curated", "serialNumber"}};
+  private static final String[][] SERIAL_COLUMNS = columns(IdentityKind.SERIAL, new String[][] {
+      {"customer_trusted", "serialNumber"}, {"step_trainer_trusted", "serialNumber"},
+      {"customers_curated", "serialNumber"}, {"machine_learning_curated", "serialNumber"}});
+
+  private static String[][] columns(IdentityKind kind, String[][] derived) {
+    List<String[]> out = new ArrayList<>();
+    for (Zone z : Zone.values()) {
+      String c = z.identityColumns().get(kind);
+      if (c != null) {
+        out.add(new String[] {z.landingTable(), c});
+      }
+    }
+    out.addAll(List.of(derived));
+    return out.toArray(new String[0][]);
+  }
   /** Customer tables, in the order they are searched for owners. */
   private static final String[] CUSTOMER_TABLES = {"customer_landing", "customer_trusted", "customers_curated"};
 
@@ -82,7 +94,7 @@ final class IdentityResolver {
     if (missing.isEmpty()) {
       return;
     }
-    String hashes = missing.stream().map(ErasureTargets::literal).collect(Collectors.joining(", "));
+    String hashes = missing.stream().map(ErasureTarget::literal).collect(Collectors.joining(", "));
     for (String[] tc : columns) {
       if (spark.catalog().tableExists("stedi." + tc[0])) {
         found.addAll(strings("SELECT DISTINCT lower(`" + tc[1] + "`) FROM stedi." + tc[0] + " WHERE " + HASH_FUNCTION
@@ -103,7 +115,7 @@ final class IdentityResolver {
     if (typed != null) {
       spellings.add(typed.strip());
     }
-    String list = emails.stream().map(ErasureTargets::literal).collect(Collectors.joining(", "));
+    String list = emails.stream().map(ErasureTarget::literal).collect(Collectors.joining(", "));
     for (String[] tc : EMAIL_COLUMNS) {
       if (spark.catalog().tableExists("stedi." + tc[0])) {
         spellings.addAll(strings("SELECT DISTINCT `" + tc[1] + "` FROM stedi." + tc[0] + " WHERE lower(`" + tc[1]

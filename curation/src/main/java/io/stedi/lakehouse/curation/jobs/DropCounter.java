@@ -1,6 +1,7 @@
 package io.stedi.lakehouse.curation.jobs;
 
 import io.stedi.lakehouse.curation.config.CurationConfig;
+import io.stedi.lakehouse.table.Zone;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
@@ -42,7 +43,7 @@ final class DropCounter {
 
   /** Distinct accelerometer readings in {@code relation}, and how many belong to no customer_trusted customer. */
   long[] accelerometer(String relation) {
-    String distinct = "(SELECT DISTINCT user, timestamp, x, y, z FROM " + relation + ")";
+    String distinct = "(SELECT DISTINCT " + dedupColumns(Zone.ACCELEROMETER) + " FROM " + relation + ")";
     return new long[] {one("SELECT count(*) FROM " + distinct),
         one("SELECT count(*) FROM " + distinct + " a"
             + " WHERE NOT EXISTS (SELECT 1 FROM stedi.customer_trusted c WHERE c.email = a.user)")};
@@ -50,10 +51,15 @@ final class DropCounter {
 
   /** Distinct Step Trainer readings in {@code relation}, and how many belong to no customers_curated serial. */
   long[] stepTrainer(String relation) {
-    String distinct = "(SELECT DISTINCT sensorReadingTime, serialNumber, distanceFromObject FROM " + relation + ")";
+    String distinct = "(SELECT DISTINCT " + dedupColumns(Zone.STEP_TRAINER) + " FROM " + relation + ")";
     return new long[] {one("SELECT count(*) FROM " + distinct),
         one("SELECT count(*) FROM " + distinct + " s WHERE NOT EXISTS"
             + " (SELECT 1 FROM stedi.customers_curated c WHERE c.serialNumber = s.serialNumber)")};
+  }
+
+  /** A reading is its zone's dedup columns: two rows equal in them are one reading, counted once. */
+  private static String dedupColumns(Zone zone) {
+    return String.join(", ", zone.dedupColumns().stream().map(c -> "`" + c + "`").toList());
   }
 
   private long one(String sql) {

@@ -38,12 +38,14 @@ final class IncrementalRun {
       LOG.info("no complete earlier run with these options: full run");
       return false;
     }
-    if (!previous.get(Zone.CUSTOMER.landingTable()).equals(current.get(Zone.CUSTOMER.landingTable()))) {
-      LOG.info("customer_landing changed since the last run (consent may have changed): full run");
-      return false;
+    for (Zone z : Zone.values()) {
+      if (z.registration() && !previous.get(z.landingTable()).equals(current.get(z.landingTable()))) {
+        LOG.info("{} changed since the last run (consent may have changed): full run", z.landingTable());
+        return false;
+      }
     }
     Catalog catalog = CurationRunner.icebergCatalog(spark, config.lakehouse());
-    for (Zone z : new Zone[] {Zone.ACCELEROMETER, Zone.STEP_TRAINER}) {
+    for (Zone z : readingZones()) {
       long prev = previous.get(z.landingTable());
       long cur = current.get(z.landingTable());
       if (prev == cur) {
@@ -68,6 +70,11 @@ final class IncrementalRun {
     return true;
   }
 
+  /** The zones of readings, which only ever grow; a registration zone's change (consent) means a full run. */
+  private static java.util.List<Zone> readingZones() {
+    return Zone.values().stream().filter(z -> !z.registration()).toList();
+  }
+
   /** The data-quality results of the last {@link #run} (checked on the rows it added). */
   java.util.List<RunReport.QualityResult> quality = java.util.List.of();
 
@@ -75,7 +82,7 @@ final class IncrementalRun {
   Map<String, Long> run(Map<String, Long> previous, Map<String, Long> current) {
     dropViews(); // left over if an earlier run in this session failed half-way
     String catalogName = config.lakehouse().get(LakehouseConfig.CATALOG_NAME);
-    for (Zone z : new Zone[] {Zone.ACCELEROMETER, Zone.STEP_TRAINER}) {
+    for (Zone z : readingZones()) {
       String view = "new_" + z.landingTable();
       long prev = previous.get(z.landingTable());
       long cur = current.get(z.landingTable());

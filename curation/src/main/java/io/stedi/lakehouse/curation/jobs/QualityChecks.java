@@ -7,6 +7,8 @@ import com.amazon.deequ.checks.CheckLevel;
 import com.amazon.deequ.checks.CheckResult;
 import com.amazon.deequ.constraints.Constraint;
 import com.amazon.deequ.constraints.ConstraintResult;
+import io.stedi.lakehouse.table.Zone;
+import io.stedi.lakehouse.table.ZoneField;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
@@ -48,23 +50,28 @@ final class QualityChecks {
             .isUnique("email", Option.empty(), Option.empty()),
         check(CheckLevel.Warning(), "customer_trusted fulfilment defect")
             .isUnique("serialNumber", Option.apply("a serial number given to several customers"), Option.empty()));
-    verify("accelerometer_trusted", out,
-        check(CheckLevel.Error(), "accelerometer_trusted values")
-            .isComplete("user", Option.empty(), Option.empty())
-            .isComplete("timestamp", Option.empty(), Option.empty())
-            .isContainedIn("x", -1000.0, 1000.0, true, true, Option.empty(), Option.empty())
-            .isContainedIn("y", -1000.0, 1000.0, true, true, Option.empty(), Option.empty())
-            .isContainedIn("z", -1000.0, 1000.0, true, true, Option.empty(), Option.empty()));
-    verify("step_trainer_trusted", out,
-        check(CheckLevel.Error(), "step_trainer_trusted values")
-            .isComplete("serialNumber", Option.empty(), Option.empty())
-            .isComplete("sensorReadingTime", Option.empty(), Option.empty())
-            .isContainedIn("distanceFromObject", 0.0, 100000.0, true, true, Option.empty(), Option.empty()));
+    // a trusted reading table holds its zone's rows: the zone's descriptor says what every row must satisfy
+    verify("accelerometer_trusted", out, zoneValues("accelerometer_trusted", Zone.ACCELEROMETER));
+    verify("step_trainer_trusted", out, zoneValues("step_trainer_trusted", Zone.STEP_TRAINER));
     verify("machine_learning_curated", out,
         check(CheckLevel.Error(), "machine_learning_curated keys")
             .isComplete("customerKey", Option.empty(), Option.empty())
             .isComplete("sensorReadingTime", Option.empty(), Option.empty()));
     return out;
+  }
+
+  /** Completeness of the zone's required fields and the ranges of its numeric ones, as an error-level check. */
+  private static Check zoneValues(String table, Zone zone) {
+    Check c = check(CheckLevel.Error(), table + " values");
+    for (ZoneField f : zone.fields()) {
+      if (f.required() && !f.ranged()) {
+        c = c.isComplete(f.name(), Option.empty(), Option.empty());
+      }
+      if (f.ranged()) {
+        c = c.isContainedIn(f.name(), f.min(), f.max(), true, true, Option.empty(), Option.empty());
+      }
+    }
+    return c;
   }
 
   private static Check check(scala.Enumeration.Value level, String description) {

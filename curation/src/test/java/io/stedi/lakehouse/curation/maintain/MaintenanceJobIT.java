@@ -53,7 +53,7 @@ class MaintenanceJobIT extends SparkTestBase {
   @BeforeAll
   static void sixtySmallAppends() throws Exception {
     Catalog catalog = ((SparkCatalog) spark.sessionState().catalogManager().catalog("lakehouse")).icebergCatalog();
-    landing = LandingTables.ensure(catalog, LandingTables.id(Zone.STEP_TRAINER), LandingTables.STEP_TRAINER,
+    landing = LandingTables.ensure(catalog, LandingTables.id(Zone.STEP_TRAINER), Zone.STEP_TRAINER.schema(),
         128L << 20, 20);
     for (int i = 1; i <= APPENDS; i++) {
       // one row, one data file, one snapshot per append; the summary carries a writer position as the gateway's do

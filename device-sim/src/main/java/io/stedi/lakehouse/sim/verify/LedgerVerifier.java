@@ -68,9 +68,9 @@ public final class LedgerVerifier {
     }
     Map<String, Long> tableRows = new LinkedHashMap<>();
     tableRows.put(LedgerEntry.STEP_TRAINER, serials.isEmpty() ? 0
-        : scan(Zone.STEP_TRAINER, "serialNumber", serials, "sensorReadingTime", stepWindow, counts));
+        : scan(Zone.STEP_TRAINER, serials, stepWindow, counts));
     tableRows.put(LedgerEntry.ACCELEROMETER, users.isEmpty() ? 0
-        : scan(Zone.ACCELEROMETER, "user", users, "timestamp", accelWindow, counts));
+        : scan(Zone.ACCELEROMETER, users, accelWindow, counts));
     long missing = 0;
     long duplicated = 0;
     long unexpected = 0;
@@ -119,8 +119,9 @@ public final class LedgerVerifier {
   }
 
   /** Counts the zone's rows in scope into {@code counts} (unknown keys get a new entry) and returns the total. */
-  private long scan(Zone zone, String idColumn, Map<String, long[]> ids, String timeColumn, long[] window,
-      Map<String, Counts> counts) {
+  private long scan(Zone zone, Map<String, long[]> ids, long[] window, Map<String, Counts> counts) {
+    String idColumn = zone.ownerColumn();
+    String timeColumn = zone.eventTimeColumn();
     Table t;
     try {
       t = catalog.loadTable(LandingTables.id(zone));
@@ -130,9 +131,10 @@ public final class LedgerVerifier {
     Expression filter = Expressions.and(Expressions.in(idColumn, ids.keySet().toArray()),
         Expressions.and(Expressions.greaterThanOrEqual(timeColumn, window[0]),
             Expressions.lessThanOrEqual(timeColumn, window[1])));
-    boolean step = zone == Zone.STEP_TRAINER;
-    List<String> cols = step ? List.of("serialNumber", "sensorReadingTime", "distanceFromObject")
-        : List.of("user", "timestamp", "x", "y", "z");
+    // a reading's ledger key: its owner, its time, then the rest of its zone's dedup identity, in order
+    List<String> rest = zone.dedupColumns().stream().filter(c -> !c.equals(idColumn) && !c.equals(timeColumn)).toList();
+    List<String> cols = new ArrayList<>(List.of(idColumn, timeColumn));
+    cols.addAll(rest);
     long n = 0;
     try (CloseableIterable<Record> it = IcebergGenerics.read(t).where(filter).select(cols).build()) {
       for (Record r : it) {
@@ -146,9 +148,11 @@ public final class LedgerVerifier {
         if (tm < own[0] || tm > own[1]) {
           continue;
         }
-        String key = step ? id + "|" + tm + "|" + r.getField("distanceFromObject")
-            : id + "|" + tm + "|" + r.getField("x") + "|" + r.getField("y") + "|" + r.getField("z");
-        counts.computeIfAbsent(key, k -> new Counts()).rows++;
+        StringBuilder key = new StringBuilder().append(id).append('|').append(tm);
+        for (String c : rest) {
+          key.append('|').append(r.getField(c));
+        }
+        counts.computeIfAbsent(key.toString(), k -> new Counts()).rows++;
         n++;
       }
     } catch (IOException e) {

@@ -2,6 +2,9 @@ package io.stedi.lakehouse.gateway.ingest;
 
 import io.stedi.lakehouse.commit.CommitCoordinator;
 import io.stedi.lakehouse.commit.WalEntry;
+import io.stedi.lakehouse.erasure.IdentityKind;
+import io.stedi.lakehouse.table.Zone;
+import java.nio.charset.StandardCharsets;
 import io.stedi.lakehouse.error.ErrorCode;
 import io.stedi.lakehouse.error.StediException;
 import io.stedi.lakehouse.gateway.auth.ErasureGuard;
@@ -43,6 +46,95 @@ public final class IngestService {
     this.instance = coordinator.instanceId();
   }
 
+  /**
+   * The one ingest path of every protocol: checks the sender may send this zone, parses and validates the
+   * payload against the zone's descriptor, checks each reading is the sender's own and not of a forgotten
+   * identity, quarantines what is refused, and appends the rest durably.
+   *
+   * @param req what arrived, from whom, and in what shape
+   * @return completes on the caller's context with what to answer; never fails
+   */
+  public Future<IngestOutcome> ingest(IngestRequest req) {
+    Zone zone = req.zone();
+    Origin origin = req.origin();
+    String protocol = req.protocol().label();
+    if (origin.kind() != zone.ownerKind()) {
+      return reject(req, ReadingBatch.refused(new Rejection(ErrorCode.FORBIDDEN, null,
+          origin.description() + " may not send " + zone.cliName() + " records")), false);
+    }
+    if (origin.kind() == IdentityKind.SERIAL && erasure.serialRefused(origin.identity())) {
+      return reject(req, ReadingBatch.refused(new Rejection(ErrorCode.FORBIDDEN, null, ERASED)), true);
+    }
+    ReadingBatch batch = ReadingBatch.parse(zone, req.payload(), req.allowObject(), req.allowArray(), req.maxReadings(),
+        row -> check(zone, origin, row));
+    if (!batch.ok()) {
+      return reject(req, batch, batch.problems().stream().anyMatch(p -> ERASED.equals(p.rejection().message())));
+    }
+    List<LandingRow> rows = batch.rows();
+    int n = rows.size();
+    metrics.received(protocol, n);
+    List<WalEntry> entries = landing(rows, req.protocol().source(), newDeliveryKey(protocol));
+    WalEntry side = req.sideEntry() == null ? null : req.sideEntry().apply(n);
+    if (side != null) {
+      entries.add(side);
+    }
+    long arrived = System.nanoTime();
+    Future<Void> registered = zone.registration() ? reregister(zone, rows) : Future.succeededFuture();
+    return registered.compose(x -> append(entries)).<IngestOutcome>map(lsn -> {
+      metrics.acknowledged(protocol, n);
+      metrics.durable(protocol, System.nanoTime() - arrived);
+      return new IngestOutcome.Stored(n);
+    }).otherwise(err -> new IngestOutcome.Unavailable(err, isBackPressure(err)));
+  }
+
+  /** FORBIDDEN when a valid reading is not the sender's own, or belongs to a forgotten identity; else null. */
+  private Rejection check(Zone zone, Origin origin, LandingRow row) {
+    String owner = (String) row.get(zone.ownerColumn());
+    if (!origin.owns(owner)) {
+      return new Rejection(ErrorCode.FORBIDDEN, zone.ownerColumn(), origin.kind() == IdentityKind.SERIAL
+          ? "reading " + zone.ownerColumn() + " " + owner + " is not this device's (" + origin.identity() + ")"
+          : "this token may only send data of " + origin.identity() + ", not " + owner);
+    }
+    // a registration is how a forgotten customer comes back; anything else of a forgotten identity is refused
+    boolean refused = !zone.registration() && (zone.ownerKind() == IdentityKind.SERIAL
+        ? erasure.serialRefused(owner) : erasure.userRefused(owner));
+    return refused ? new Rejection(ErrorCode.FORBIDDEN, zone.ownerColumn(), ERASED) : null;
+  }
+
+  private Future<IngestOutcome> reject(IngestRequest req, ReadingBatch batch, boolean erased) {
+    int n = Math.max(1, batch.problems().size());
+    String protocol = req.protocol().label();
+    metrics.received(protocol, n);
+    Origin o = req.origin();
+    // a refusal of an erased identity keeps neither the content nor the device's serial (it would put the
+    // erased identity back into the warehouse)
+    Future<Void> stored = erased
+        ? refuseErased(protocol, req.zone().cliName(), o.kind() == IdentityKind.SERIAL ? "device (erased)" : o.description(), n)
+        : quarantine(protocol, req.zone().cliName(), o.description(), batch.firstRejection(),
+            new String(req.payload(), StandardCharsets.UTF_8), n);
+    return stored.map(x -> new IngestOutcome.Rejected(batch, erased));
+  }
+
+  /**
+   * A registration record of a forgotten owner lifts the refusal (durably, before the record is stored, so the
+   * commit-time filter lets it through). The file write runs off the event loop.
+   */
+  private Future<Void> reregister(Zone zone, List<LandingRow> rows) {
+    List<String> refused = rows.stream().map(r -> (String) r.get(zone.ownerColumn()))
+        .filter(erasure::userRefused).toList();
+    if (refused.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(() -> {
+      refused.forEach(erasure::customerRegistering);
+      return null;
+    });
+  }
+
+  /** The message of a refusal because the identity was forgotten. */
+  public static final String ERASED = "this customer's data was erased at their request (right to be forgotten);"
+      + " data is accepted again after they register again (POST /v1/customers) or the device is provisioned again";
+
   /** A key prefix unique to one delivery: {@code <protocol>:<instance>:<start-millis>-<seq>}. */
   public String newDeliveryKey(String protocol) {
     return protocol + ":" + instance + ":" + STARTED + "-" + sequence.incrementAndGet();
@@ -53,7 +145,7 @@ public final class IngestService {
   /** Landing entries for validated rows; keys are {@code deliveryKey:i}. */
   public static List<WalEntry> landing(List<LandingRow> rows, String source, String deliveryKey) {
     long now = System.currentTimeMillis();
-    List<WalEntry> out = new ArrayList<>(rows.size() + 1);
+    List<WalEntry> out = new ArrayList<>(rows.size() + 1); // room for a side entry
     for (int i = 0; i < rows.size(); i++) {
       out.add(WalEntry.landing(rows.get(i), now, source, deliveryKey + ":" + i));
     }

@@ -110,6 +110,11 @@ public final class ReadingBatch {
     }
   }
 
+  /** A payload refused as a whole before it was parsed (the sender may not send it at all). */
+  public static ReadingBatch refused(Rejection r) {
+    return new ReadingBatch(List.of(), List.of(new Problem(-1, r)), false);
+  }
+
   private static ReadingBatch whole(ErrorCode code, String message, boolean array) {
     return new ReadingBatch(List.of(), List.of(new Problem(-1, new Rejection(code, null, message))), array);
   }

@@ -3,8 +3,10 @@ package io.stedi.lakehouse.gateway.ingest.bridge;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.stedi.lakehouse.error.ErrorCode;
 import io.stedi.lakehouse.gateway.config.GatewayConfig;
+import io.stedi.lakehouse.gateway.ingest.IngestOutcome;
+import io.stedi.lakehouse.gateway.ingest.IngestRequest;
 import io.stedi.lakehouse.gateway.ingest.IngestService;
-import io.stedi.lakehouse.gateway.ingest.ReadingBatch;
+import io.stedi.lakehouse.gateway.ingest.Protocol;
 import io.stedi.lakehouse.parse.Rejection;
 import io.stedi.lakehouse.table.Zone;
 import io.vertx.core.AbstractVerticle;
@@ -28,7 +30,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MqttBridgeVerticle extends AbstractVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(MqttBridgeVerticle.class);
-  private static final Pattern TOPIC = Pattern.compile("stedi/step-trainer/([^/]+)/readings");
+  private static final Pattern TOPIC = Pattern.compile("stedi/([^/]+)/([^/]+)/readings");
+  private static final int MAX_READINGS = 10_000;
   private static final long RETRY_MS = 200;
   private static final long RECONNECT_MAX_MS = 10_000;
 
@@ -98,47 +101,37 @@ public final class MqttBridgeVerticle extends AbstractVerticle {
 
   private void onMessage(MqttPublishMessage m) {
     Matcher t = TOPIC.matcher(m.topicName());
-    byte[] payload = m.payload().getBytes();
-    if (!t.matches()) {
-      ingest.quarantine("bridge", Zone.STEP_TRAINER.cliName(), "bridge topic " + m.topicName(),
-          new Rejection(ErrorCode.FORBIDDEN, null, "topic " + m.topicName() + " is not stedi/step-trainer/{serial}/readings"),
-          new String(payload, StandardCharsets.UTF_8), 1).onComplete(x -> m.ack());
+    Zone zone = t.matches() ? zoneOf(t.group(1)) : null;
+    if (zone == null) {
+      ingest.quarantine(Protocol.BRIDGE.label(), Zone.STEP_TRAINER.cliName(), "bridge topic " + m.topicName(),
+          new Rejection(ErrorCode.FORBIDDEN, null, "topic " + m.topicName() + " is not stedi/{zone}/{serial}/readings"
+              + " of a zone devices publish"), m.payload().toString(StandardCharsets.UTF_8), 1).onComplete(x -> m.ack());
       return;
     }
-    String serial = t.group(1);
-    if (ingest.erasure().serialRefused(serial)) {
-      ingest.metrics().received("bridge", 1);
-      ingest.refuseErased("bridge", Zone.STEP_TRAINER.cliName(), "bridge (erased device)", 1).onComplete(x -> m.ack());
-      return;
-    }
-    ReadingBatch batch = ReadingBatch.parse(Zone.STEP_TRAINER, payload, true, true, 10_000,
-        row -> serial.equals(row.get("serialNumber")) ? null : new Rejection(ErrorCode.FORBIDDEN, "serialNumber",
-            "reading serialNumber " + row.get("serialNumber") + " does not match topic serial " + serial));
-    if (!batch.ok()) {
-      long n = Math.max(1, batch.problems().size());
-      ingest.metrics().received("bridge", n);
-      ingest.quarantine("bridge", Zone.STEP_TRAINER.cliName(), "device " + serial, batch.firstRejection(),
-          new String(payload, StandardCharsets.UTF_8), n).onComplete(x -> m.ack());
-      return;
-    }
-    ingest.metrics().received("bridge", batch.rows().size());
-    store(m, batch);
+    // the broker authenticated the device and enforced its topic ACL: the topic names the sender
+    store(m, IngestRequest.device(Protocol.BRIDGE, zone, t.group(2), m.payload().getBytes(), MAX_READINGS));
   }
 
-  private void store(MqttPublishMessage m, ReadingBatch batch) {
-    ingest.append(IngestService.landing(batch.rows(), "mqtt", ingest.newDeliveryKey("bridge")))
-        .onSuccess(lsn -> {
-          ingest.metrics().acknowledged("bridge", batch.rows().size());
-          m.ack();
-        })
-        .onFailure(err -> {
-          if (IngestService.isBackPressure(err)) {
-            vertx.setTimer(RETRY_MS, x -> store(m, batch)); // not acked: the broker holds further messages
-          } else {
-            LOG.error("bridge: storing a message from {} failed; it stays unacknowledged: {}", m.topicName(),
-                err.toString());
-          }
-        });
+  private static Zone zoneOf(String segment) {
+    for (Zone z : Zone.values()) {
+      if (segment.equals(z.mqttTopic())) {
+        return z;
+      }
+    }
+    return null;
+  }
+
+  private void store(MqttPublishMessage m, IngestRequest req) {
+    ingest.ingest(req).onSuccess(outcome -> {
+      if (!(outcome instanceof IngestOutcome.Unavailable u)) {
+        m.ack(); // stored, or quarantined
+      } else if (u.backPressure()) {
+        vertx.setTimer(RETRY_MS, x -> store(m, req)); // not acked: the broker holds further messages
+      } else {
+        LOG.error("bridge: storing a message from {} failed; it stays unacknowledged: {}", m.topicName(),
+            u.cause().toString());
+      }
+    });
   }
 
   @Override

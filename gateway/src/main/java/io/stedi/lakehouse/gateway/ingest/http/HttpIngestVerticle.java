@@ -71,8 +71,12 @@ public final class HttpIngestVerticle extends AbstractVerticle {
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(ingest.metrics().scrape()));
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openapi));
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.get(GatewayConfig.HTTP_MAX_BODY_BYTES)));
-    router.post("/v1/accelerometer").handler(api::accelerometer);
-    router.post("/v1/customers").handler(api::customers);
+    // one route per zone the app posts, from the zones' descriptors: /v1/accelerometer, /v1/customers
+    for (io.stedi.lakehouse.table.Zone zone : io.stedi.lakehouse.table.Zone.values()) {
+      if (zone.httpPath() != null) {
+        router.post("/v1/" + zone.httpPath()).handler(ctx -> api.handle(ctx, zone));
+      }
+    }
     router.errorHandler(413, ctx -> ApiError.send(ctx, 413, "payload_too_large",
         "request body exceeds gateway.http.max-body-bytes (" + config.get(GatewayConfig.HTTP_MAX_BODY_BYTES) + " bytes)",
         null));

@@ -2,14 +2,15 @@ package io.stedi.lakehouse.gateway.ingest.mqtt;
 
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.stedi.lakehouse.gateway.ingest.IngestOutcome;
+import io.stedi.lakehouse.gateway.ingest.IngestRequest;
 import io.stedi.lakehouse.gateway.ingest.IngestService;
-import io.stedi.lakehouse.gateway.ingest.ReadingBatch;
+import io.stedi.lakehouse.gateway.ingest.Protocol;
 import io.stedi.lakehouse.table.Zone;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.messages.MqttPublishMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
@@ -25,18 +26,24 @@ final class DeviceConnection {
   private static final Logger LOG = LoggerFactory.getLogger(DeviceConnection.class);
   private static final int MAX_HELD = 1000;
   private static final long RETRY_MS = 200;
+  /** Most readings one PUBLISH may carry (a JSON array). */
+  static final int MAX_READINGS = 10_000;
 
   private final io.vertx.core.Vertx vertx;
   private final MqttEndpoint ep;
   private final String serial;
   private final boolean v5;
   private final IngestService ingest;
+  /** The topics this device may publish to, and their zones. */
+  private final java.util.Map<String, Zone> topics;
   private final ArrayDeque<MqttPublishMessage> held = new ArrayDeque<>();
   private final Set<Integer> inFlight = new HashSet<>();
   private boolean blocked;
   private boolean closed;
 
-  DeviceConnection(io.vertx.core.Vertx vertx, MqttEndpoint ep, String serial, boolean v5, IngestService ingest) {
+  DeviceConnection(io.vertx.core.Vertx vertx, MqttEndpoint ep, String serial, boolean v5, IngestService ingest,
+      java.util.Map<String, Zone> topics) {
+    this.topics = topics;
     this.vertx = vertx;
     this.ep = ep;
     this.serial = serial;
@@ -55,7 +62,7 @@ final class DeviceConnection {
       }
       return;
     }
-    if (!MqttIngestVerticle.ownTopic(m.topicName(), serial)) {
+    if (!topics.containsKey(m.topicName())) {
       MqttIngestVerticle.refuseForeignTopic(ep, serial, v5, m, ingest);
       return;
     }
@@ -94,61 +101,45 @@ final class DeviceConnection {
 
   private void store(MqttPublishMessage m) {
     boolean qos1 = m.qosLevel() == MqttQoS.AT_LEAST_ONCE;
-    byte[] payload = m.payload().getBytes();
-    ReadingBatch batch = MqttIngestVerticle.parse(serial, payload);
-    if (!batch.ok()) {
-      long n = Math.max(1, batch.problems().size());
-      ingest.metrics().received("mqtt", n);
-      ingest.quarantine("mqtt", Zone.STEP_TRAINER.cliName(), "device " + serial, batch.firstRejection(),
-          new String(payload, StandardCharsets.UTF_8), n).onComplete(x -> {
-            // Acknowledge once quarantined, so the device does not resend a message that can never be valid
-            // (MQTT 5: reason 0x99 payload format invalid).
-            if (qos1 && !closed) {
-              if (v5) {
-                ep.publishAcknowledge(m.messageId(), MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID,
-                    MqttProperties.NO_PROPERTIES);
-              } else {
-                ep.publishAcknowledge(m.messageId());
-              }
-            }
-          });
-      return;
-    }
-    int n = batch.rows().size();
-    ingest.metrics().received("mqtt", n);
     if (qos1) {
       inFlight.add(m.messageId());
     }
-    long arrived = System.nanoTime();
-    ingest.append(IngestService.landing(batch.rows(), "mqtt", ingest.newDeliveryKey("mqtt")))
-        .onSuccess(lsn -> {
-          ingest.metrics().acknowledged("mqtt", n);
-          ingest.metrics().durable("mqtt", System.nanoTime() - arrived);
+    ingest.ingest(IngestRequest.device(Protocol.MQTT, topics.get(m.topicName()), serial, m.payload().getBytes(), MAX_READINGS))
+        .onSuccess(outcome -> {
           if (qos1) {
             inFlight.remove(m.messageId());
-            if (!closed) {
+          }
+          if (outcome instanceof IngestOutcome.Unavailable u) {
+            unavailable(m, u);
+            return;
+          }
+          if (qos1 && !closed) {
+            if (outcome instanceof IngestOutcome.Rejected && v5) {
+              // quarantined: acknowledged so the device does not resend a message that can never be valid
+              // (MQTT 5 §3.4.2.1: reason 0x99 payload format invalid)
+              ep.publishAcknowledge(m.messageId(), MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID,
+                  MqttProperties.NO_PROPERTIES);
+            } else {
               ep.publishAcknowledge(m.messageId());
             }
           }
           if (!blocked && !held.isEmpty()) {
             store(held.poll()); // held messages go one at a time, in order
           }
-        })
-        .onFailure(err -> {
-          if (qos1) {
-            inFlight.remove(m.messageId());
-          }
-          if (IngestService.isBackPressure(err)) {
-            // Hold it and everything after it, and try again shortly; nothing is acknowledged meanwhile.
-            blocked = true;
-            held.addFirst(m);
-            vertx.setTimer(RETRY_MS, t -> drain());
-          } else {
-            LOG.error("mqtt: storing a message of device {} failed, closing so it is redelivered: {}", serial,
-                err.toString());
-            ep.close();
-          }
         });
+  }
+
+  private void unavailable(MqttPublishMessage m, IngestOutcome.Unavailable u) {
+    if (u.backPressure()) {
+      // Hold it and everything after it, and try again shortly; nothing is acknowledged meanwhile.
+      blocked = true;
+      held.addFirst(m);
+      vertx.setTimer(RETRY_MS, t -> drain());
+    } else {
+      LOG.error("mqtt: storing a message of device {} failed, closing so it is redelivered: {}", serial,
+          u.cause().toString());
+      ep.close();
+    }
   }
 
   private void drain() {

@@ -7,7 +7,7 @@ import io.stedi.lakehouse.error.ErrorCode;
 import io.stedi.lakehouse.gateway.auth.CredentialStore;
 import io.stedi.lakehouse.gateway.config.GatewayConfig;
 import io.stedi.lakehouse.gateway.ingest.IngestService;
-import io.stedi.lakehouse.gateway.ingest.ReadingBatch;
+import io.stedi.lakehouse.gateway.ingest.Protocol;
 import io.stedi.lakehouse.parse.Rejection;
 import io.stedi.lakehouse.table.Zone;
 import io.vertx.core.AbstractVerticle;
@@ -20,6 +20,8 @@ import io.vertx.mqtt.messages.MqttPublishMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +32,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class MqttIngestVerticle extends AbstractVerticle {
   private static final Logger LOG = LoggerFactory.getLogger(MqttIngestVerticle.class);
-  static final String TOPIC_PREFIX = "stedi/step-trainer/";
+  static final String TOPIC_PREFIX = "stedi/";
   static final String TOPIC_SUFFIX = "/readings";
   private static final int MQTT_5 = 5;
 
@@ -113,7 +115,7 @@ public final class MqttIngestVerticle extends AbstractVerticle {
     // a session belongs to the device and its client id: another device using the same id gets its own
     String sessionId = user + '\u0000' + ep.clientIdentifier();
     boolean present = sessions.open(sessionId, ep.isCleanSession(), state);
-    DeviceConnection conn = new DeviceConnection(vertx, ep, user, v5, ingest);
+    DeviceConnection conn = new DeviceConnection(vertx, ep, user, v5, ingest, topics(user));
     ep.publishAutoAck(false);
     ep.autoKeepAlive(true);
     ep.publishHandler(m -> {
@@ -164,17 +166,26 @@ public final class MqttIngestVerticle extends AbstractVerticle {
     return p == null ? 0 : Integer.toUnsignedLong((Integer) p.value());
   }
 
-  /** Whether {@code topic} is the one device {@code serial} may publish to. */
-  static boolean ownTopic(String topic, String serial) {
-    return topic.equals(TOPIC_PREFIX + serial + TOPIC_SUFFIX);
+  /**
+   * The topics device {@code serial} may publish to, and the zone each carries: {@code stedi/<segment>/<serial>/readings}
+   * for every zone whose descriptor names an MQTT topic segment. Built once per connection.
+   */
+  static Map<String, Zone> topics(String serial) {
+    Map<String, Zone> m = new LinkedHashMap<>();
+    for (Zone z : Zone.values()) {
+      if (z.mqttTopic() != null) {
+        m.put(TOPIC_PREFIX + z.mqttTopic() + "/" + serial + TOPIC_SUFFIX, z);
+      }
+    }
+    return Map.copyOf(m);
   }
 
   /** Quarantines a foreign-topic publish and refuses it (MQTT 5: PUBACK 0x87; 3.1.1: disconnect). */
   static void refuseForeignTopic(MqttEndpoint ep, String serial, boolean v5, MqttPublishMessage m, IngestService ingest) {
-    String msg = "device " + serial + " may publish only to " + TOPIC_PREFIX + serial + TOPIC_SUFFIX + ", not "
-        + m.topicName();
+    String msg = "device " + serial + " may publish only to " + String.join(" or ", new java.util.TreeSet<>(topics(serial).keySet()))
+        + ", not " + m.topicName();
     LOG.warn("mqtt: {}", msg);
-    ingest.quarantine("mqtt", Zone.STEP_TRAINER.cliName(), "device " + serial + " topic " + m.topicName(),
+    ingest.quarantine(Protocol.MQTT.label(), Zone.STEP_TRAINER.cliName(), "device " + serial + " topic " + m.topicName(),
         new Rejection(ErrorCode.FORBIDDEN, null, msg), m.payload().toString(StandardCharsets.UTF_8), 1).onComplete(x -> {
           if (v5 && m.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
             ep.publishAcknowledge(m.messageId(), MqttPubAckReasonCode.NOT_AUTHORIZED, MqttProperties.NO_PROPERTIES);
@@ -184,12 +195,5 @@ public final class MqttIngestVerticle extends AbstractVerticle {
             ep.close();
           }
         });
-  }
-
-  /** Parses a payload of one reading or an array of readings of this device. */
-  static ReadingBatch parse(String serial, byte[] payload) {
-    return ReadingBatch.parse(Zone.STEP_TRAINER, payload, true, true, 10_000, row -> serial.equals(row.get("serialNumber"))
-        ? null : new Rejection(ErrorCode.FORBIDDEN, "serialNumber",
-            "reading serialNumber " + row.get("serialNumber") + " is not this device's (" + serial + ")"));
   }
 }
