@@ -68,6 +68,8 @@ public final class CommitCoordinator implements Closeable {
   private final CommitStats stats = new CommitStats();
   private final SideEntrySink sideSink;
   private final EntryFilter filter;
+  /** Parquet writer threads (null: the commit thread writes everything itself). */
+  private final WriterPool writers;
   private volatile boolean closing;
   private volatile long failingSince;
   private volatile ErrorCode lastError;
@@ -107,6 +109,9 @@ public final class CommitCoordinator implements Closeable {
       throw e;
     }
     this.gate = new DedupGate(wal, dedup);
+    int threads = config.get(LakehouseConfig.COMMIT_THREADS) == 0 ? Runtime.getRuntime().availableProcessors()
+        : config.get(LakehouseConfig.COMMIT_THREADS);
+    this.writers = threads <= 1 ? null : new WriterPool(instanceId, threads);
     long replayed = gate.rebuildFromLog();
     this.drainedLsn = min;
     LOG.info("writer {}: committed positions {}; replaying the write-ahead log after lsn {} ({} landing rows in it)",
@@ -221,7 +226,7 @@ public final class CommitCoordinator implements Closeable {
       boolean drainNow = failingSince == 0 || pending.isEmpty()
           || System.currentTimeMillis() - pending.lastChunkMillis() >= OUTAGE_CHUNK_MILLIS;
       if (drainNow) {
-        CycleWriter w = new CycleWriter(writeViews, positions, config, instanceId, sideSink, filter, dedup);
+        CycleWriter w = new CycleWriter(writeViews, positions, config, instanceId, sideSink, filter, dedup, writers);
         long upTo;
         Map<String, PendingCommit.Files> chunk;
         try {
@@ -374,6 +379,9 @@ public final class CommitCoordinator implements Closeable {
     }
     wal.close();
     cycle();
+    if (writers != null) {
+      writers.close();
+    }
     dedup.close();
     if (lease != null) {
       lease.close();

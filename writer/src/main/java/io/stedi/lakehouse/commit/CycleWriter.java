@@ -15,10 +15,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.Table;
 import org.slf4j.Logger;
@@ -42,14 +47,33 @@ final class CycleWriter {
   private final EntryFilter filter;
   private final DedupWindow dedup;
   private final String chunkId = UUID.randomUUID().toString();
-  private final Map<String, DataFileSink> sinks = new LinkedHashMap<>();
-  private long poisoned;
+  /** Landing entries per hand-over to a writer thread: large enough that hand-overs cost nothing per row. */
+  private static final int BATCH = 2048;
+  private final WriterPool pool;
+  private final LandingWriter own;
+  private final LandingWriter[] writers;
+  private final ArrayDeque<Future<?>> inFlight = new ArrayDeque<>();
+  private final AtomicLong poisoned = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
+  private List<LandingWriter.Item> batch = new ArrayList<>(BATCH);
+  private int next;
 
   /**
    * @param tables per table, what to write data files with (read-only metadata copies: no catalog round trip)
    */
   CycleWriter(Map<String, Table> tables, Map<String, Long> positions, LakehouseConfig config, String instanceId,
-      SideEntrySink sideSink, EntryFilter filter, DedupWindow dedup) {
+      SideEntrySink sideSink, EntryFilter filter, DedupWindow dedup, WriterPool pool) {
+    this.pool = pool;
+    long target = config.get(LakehouseConfig.TARGET_FILE_BYTES);
+    int maxPayload = config.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES);
+    this.own = new LandingWriter(tables, positions, target, chunkId, instanceId, filter, maxPayload, poisoned, dropped);
+    // the commit thread's own writer takes quarantine rows (and everything without a pool); each pool worker has
+    // one more, naming its files with its own operation id so that file names never collide
+    this.writers = new LandingWriter[pool == null ? 0 : pool.size()];
+    for (int i = 0; i < writers.length; i++) {
+      writers[i] = new LandingWriter(tables, positions, target, chunkId + "-w" + i, instanceId, filter, maxPayload,
+          poisoned, dropped);
+    }
     this.sideSink = sideSink;
     this.filter = filter;
     this.tables = tables;
@@ -62,7 +86,6 @@ final class CycleWriter {
   /** Writes every durable entry after {@code afterLsn} not yet committed to its table; returns the last LSN read. */
   long drain(WriteAheadLog wal, long afterLsn) {
     long[] last = {afterLsn};
-    long[] dropped = {0};
     int maxPayload = config.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES);
     wal.readAfter(afterLsn, rec -> {
       List<WalEntry> entries;
@@ -91,58 +114,37 @@ final class CycleWriter {
           continue; // already committed to this table before a restart
         }
         if (e.kind() == WalEntry.EntryKind.QUARANTINE) {
-          writeQuarantine(e, t, maxPayload, dropped);
+          writeQuarantine(e, t, maxPayload);
         } else {
-          writeLanding(e, t, rec.lsn(), maxPayload, dropped);
+          batch.add(new LandingWriter.Item(e, t, rec.lsn()));
+          if (batch.size() >= BATCH) {
+            dispatch();
+          }
         }
       }
       last[0] = rec.lsn();
     });
-    if (dropped[0] > 0) {
-      LOG.info("writer {} chunk {}: dropped {} waiting entries of forgotten identities", instanceId, chunkId, dropped[0]);
+    dispatch();
+    awaitAll(); // the drop count below and the caller's finish() need every batch written
+    if (dropped.get() > 0) {
+      LOG.info("writer {} chunk {}: dropped {} waiting entries of forgotten identities", instanceId, chunkId, dropped.get());
     }
     return last[0];
   }
 
-  private void writeLanding(WalEntry e, String t, long lsn, int maxPayload, long[] dropped) {
-    LandingRow row;
-    try {
-      row = e.row();
-    } catch (StediException bad) {
-      poisoned++;
-      LOG.error("writer {}: wal entry {} at lsn {} cannot be written to {} ({}); it goes to stedi.quarantine instead",
-          instanceId, e.key(), lsn, e.target().landingTable(), bad.code().code());
-      if (positions.get(QUARANTINE) < lsn) {
-        String text = e.jsonBody() ? new String(e.body(), java.nio.charset.StandardCharsets.UTF_8) : null;
-        if (!filter.dropQuarantine(e.target().cliName(), "wal " + e.source(), bad.getMessage(), text)) {
-          sink(QUARANTINE).write(Quarantine.record(e.target().cliName(), "wal " + e.source(),
-              new Rejection(ErrorCode.UNWRITABLE_ENTRY, null, bad.getMessage()), text, maxPayload, e.arrivalMillis(),
-              e.source(), e.key()));
-        }
-      }
-      return;
-    }
-    if (filter.dropLanding(row)) {
-      dropped[0]++;
-      return;
-    }
-    DataFileSink sink = sink(t);
-    sink.write(row.toRecord(sink.schema(), arrival(e.arrivalMillis()), e.source(), e.key()));
-  }
-
-  private void writeQuarantine(WalEntry e, String t, int maxPayload, long[] dropped) {
+  private void writeQuarantine(WalEntry e, String t, int maxPayload) {
     WalEntry.QuarantineFields f;
     try {
       f = e.quarantineFields();
     } catch (StediException bad) {
-      poisoned++;
+      poisoned.incrementAndGet();
       LOG.error("writer {}: quarantine entry {} does not decode; kept as a quarantine row without content", instanceId,
           e.key());
       f = new WalEntry.QuarantineFields(null, "wal " + e.source(), ErrorCode.UNWRITABLE_ENTRY, null, bad.getMessage(),
           null);
     }
     if (filter.dropQuarantine(f.zone(), f.origin(), f.message(), f.payload())) {
-      dropped[0]++;
+      dropped.incrementAndGet();
       return;
     }
     Rejection r = new Rejection(f.code(), f.field(), f.message());
@@ -152,7 +154,7 @@ final class CycleWriter {
 
   /** A record that does not decode at all: keep its bytes on disk and say so in quarantine. */
   private void poisonRecord(WriteAheadLog wal, WalRecord rec, StediException e, int maxPayload) {
-    poisoned++;
+    poisoned.incrementAndGet();
     Path dir = wal.dir().resolve("poison");
     Path file = dir.resolve(String.format("%020d.bin", rec.lsn()));
     try {
@@ -171,39 +173,72 @@ final class CycleWriter {
     }
   }
 
-  /**
-   * The arrival time as the timestamp value, shared by consecutive rows that arrived together (a batch is one WAL
-   * record): converting it per row, and the partition key the sink derives from it, showed in JFR profiles of the
-   * commit thread (about 14 % under HTTPS load).
-   */
-  private java.time.OffsetDateTime arrival(long millis) {
-    if (millis != lastArrivalMillis || lastArrival == null) {
-      lastArrivalMillis = millis;
-      lastArrival = java.time.OffsetDateTime.ofInstant(java.time.Instant.ofEpochMilli(millis), java.time.ZoneOffset.UTC);
-    }
-    return lastArrival;
+  private DataFileSink sink(String t) {
+    return own.sink(t);
   }
 
-  private long lastArrivalMillis;
-  private java.time.OffsetDateTime lastArrival;
+  /** Hands the batch of landing entries read so far to the next writer (or writes it here without a pool). */
+  private void dispatch() {
+    if (batch.isEmpty()) {
+      return;
+    }
+    List<LandingWriter.Item> b = batch;
+    batch = new ArrayList<>(BATCH);
+    if (pool == null) {
+      own.write(b);
+      return;
+    }
+    while (inFlight.size() >= 2 * pool.size()) {
+      await(inFlight.poll()); // bounded: the commit thread reads the log no further ahead than this
+    }
+    LandingWriter w = writers[next];
+    inFlight.add(pool.submit(next, () -> w.write(b)));
+    next = (next + 1) % writers.length;
+  }
 
-  private DataFileSink sink(String t) {
-    return sinks.computeIfAbsent(t, k ->
-        new DataFileSink(tables.get(k), config.get(LakehouseConfig.TARGET_FILE_BYTES), chunkId));
+  private static void await(Future<?> f) {
+    try {
+      f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while writing data files", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+    }
+  }
+
+  private void awaitAll() {
+    while (!inFlight.isEmpty()) {
+      await(inFlight.poll());
+    }
+  }
+
+  /** Every sink of this chunk: the commit thread's own (quarantine) and each writer's. */
+  private List<Map.Entry<String, DataFileSink>> allSinks() {
+    List<Map.Entry<String, DataFileSink>> out = new ArrayList<>(own.sinks().entrySet());
+    for (LandingWriter w : writers) {
+      out.addAll(w.sinks().entrySet());
+    }
+    return out;
   }
 
   /** Entries that could not be written and went to quarantine in this chunk. */
   long poisoned() {
-    return poisoned;
+    return poisoned.get();
   }
 
   /** Closes the files and returns them with their row counts, per table. */
   Map<String, PendingCommit.Files> finish() {
+    awaitAll();
     Map<String, PendingCommit.Files> out = new LinkedHashMap<>();
-    for (Map.Entry<String, DataFileSink> e : sinks.entrySet()) {
+    for (Map.Entry<String, DataFileSink> e : allSinks()) {
       List<DataFile> files = e.getValue().finish();
       if (!files.isEmpty()) {
-        out.put(e.getKey(), new PendingCommit.Files(files, e.getValue().records()));
+        out.merge(e.getKey(), new PendingCommit.Files(files, e.getValue().records()), (a, b) -> {
+          List<DataFile> both = new ArrayList<>(a.files());
+          both.addAll(b.files());
+          return new PendingCommit.Files(both, a.rows() + b.rows());
+        });
       }
     }
     return out;
@@ -211,7 +246,20 @@ final class CycleWriter {
 
   /** After a failure: closes what is open and deletes every file this chunk wrote (best effort). */
   void abandon() {
-    for (Map.Entry<String, DataFileSink> e : sinks.entrySet()) {
+    try {
+      awaitAll();
+    } catch (RuntimeException e) {
+      LOG.warn("writer {} chunk {}: a writer failed: {}", instanceId, chunkId, e.toString());
+      inFlight.forEach(f -> f.cancel(false));
+      inFlight.forEach(f -> {
+        try {
+          await(f);
+        } catch (RuntimeException ignored) {
+          // this chunk is being abandoned; its files are deleted below
+        }
+      });
+    }
+    for (Map.Entry<String, DataFileSink> e : allSinks()) {
       try {
         for (DataFile f : e.getValue().finish()) {
           tables.get(e.getKey()).io().deleteFile(f.location());

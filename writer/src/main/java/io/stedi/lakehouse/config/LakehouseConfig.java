@@ -72,6 +72,9 @@ public final class LakehouseConfig {
       "Lifetime of this writer's lease on writer.instance-id in the catalog (renewed every third of it); a second "
           + "live writer with the same id is refused at start. 0s turns the check off.");
 
+  public static final ConfigKey<Integer> COMMIT_THREADS = ConfigKey.integer("commit.threads", "0",
+      "Parquet writer threads of the commit path (decode rows from the write-ahead log, write data files); 0 means "
+          + "one per CPU core, 1 writes on the commit thread alone.");
   public static final ConfigKey<Integer> LOAD_THREADS = ConfigKey.integer("load.threads", "0",
       "Parse-and-write threads of bin/stedi load; 0 means one per CPU core.");
 
@@ -80,7 +83,7 @@ public final class LakehouseConfig {
       CATALOG_PASSWORD, CATALOG_TOKEN, WAREHOUSE, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY,
       INSTANCE_ID, WAL_DIR, WAL_MAX_BYTES, WAL_SEGMENT_BYTES, COMMIT_INTERVAL, COMMIT_MAX_RECORDS, COMMIT_RETRIES,
       TARGET_FILE_BYTES, QUARANTINE_PAYLOAD_BYTES, COMMIT_MAX_BACKOFF, DEDUP_WINDOW, DEDUP_MAX_ENTRIES, LEASE_TTL,
-      LOAD_THREADS);
+      COMMIT_THREADS, LOAD_THREADS);
 
   private static final List<ConfigKey<?>> SECRETS = List.of(CATALOG_PASSWORD, CATALOG_TOKEN, S3_SECRET_KEY);
 
@@ -169,6 +172,9 @@ public final class LakehouseConfig {
     }
     if (get(LEASE_TTL).isNegative() || (!get(LEASE_TTL).isZero() && get(LEASE_TTL).toMillis() < 300)) {
       throw new IllegalArgumentException("writer.lease-ttl must be 0s (off) or at least 300ms");
+    }
+    if (get(COMMIT_THREADS) < 0 || get(COMMIT_THREADS) > 64) {
+      throw new IllegalArgumentException("commit.threads must be between 0 and 64");
     }
     if (get(LOAD_THREADS) < 0 || get(LOAD_THREADS) > 256) {
       throw new IllegalArgumentException("load.threads must be 0..256");

@@ -201,6 +201,20 @@ public final class LandingRow {
     return r;
   }
 
+  /**
+   * Sets a reusable record of the table's schema to this row with ingestion metadata: the commit path fills one
+   * record per table and writer thread instead of allocating one per row (the Parquet writer copies the values
+   * out as it writes, and keeps no reference to the record).
+   */
+  public void fill(GenericRecord r, java.time.OffsetDateTime arrival, String source, String key) {
+    for (int i = 0; i < values.length; i++) {
+      r.set(i, values[i]);
+    }
+    r.set(values.length, arrival);
+    r.set(values.length + 1, source);
+    r.set(values.length + 2, key);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof LandingRow && ((LandingRow) o).zone == zone && Arrays.equals(((LandingRow) o).values, values);

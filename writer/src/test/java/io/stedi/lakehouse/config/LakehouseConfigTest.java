@@ -45,7 +45,8 @@ class LakehouseConfigTest {
     assertThat(c.get(LakehouseConfig.DEDUP_WINDOW)).isEqualTo(Duration.ofMinutes(15));
     assertThat(c.get(LakehouseConfig.DEDUP_MAX_ENTRIES)).isEqualTo(4_000_000);
     assertThat(c.get(LakehouseConfig.LEASE_TTL)).isEqualTo(Duration.ofSeconds(30));
-    assertThat(LakehouseConfig.KEYS).hasSize(27);
+    assertThat(c.get(LakehouseConfig.COMMIT_THREADS)).isZero();
+    assertThat(LakehouseConfig.KEYS).hasSize(28);
   }
 
   @Test
