@@ -30,9 +30,24 @@ sample_metrics() {
 : >"$OUT/samples.txt"
 sample_metrics &
 SAMPLER=$!
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+acked() { curl -sk "https://127.0.0.1:$GW_HTTP/metrics" | awk '/^stedi_readings_acknowledged_total/{s+=$2} END{printf "%d", s}'; }
+TCK=$(getconf CLK_TCK)
 for c in "${CONC[@]}"; do
+  C0=$(cpu_ticks "$GW_PID"); A0=$(acked)
   java -Xmx1g -cp "$WORK/dist/device-sim/target/lib/*" "$ROOT/bench/HttpsLoad.java" "https://127.0.0.1:$GW_HTTP" \
     "$TOKEN" "$SECONDS_RUN" "$c" 500 http1 | tee "$OUT/result-$c.txt"
+  # server CPU per reading: the gateway's utime+stime over the step (warm-up included) and until its backlog is
+  # committed (so that a commit path that fell behind pays for it too), over the readings it acked
+  A1=$(acked); T0=$(date +%s)
+  for _ in $(seq 1 240); do
+    lag=$(curl -sk "https://127.0.0.1:$GW_HTTP/metrics" | awk '/^stedi_freshness_lag_seconds /{print $2}')
+    [[ "$lag" == "0.0" || "$lag" == "0" ]] && break
+    sleep 0.5
+  done
+  C1=$(cpu_ticks "$GW_PID")
+  echo "DRAIN backlog committed $(( $(date +%s) - T0 )) s after the load stopped"
+  python3 -c "print('SERVER concurrency=$c gateway_cpu_s=%.1f readings=%d cpu_us_per_reading=%.2f' % (($C1-$C0)/$TCK, $A1-$A0, ($C1-$C0)/$TCK*1e6/max(1,$A1-$A0)))"
 done
 curl -sk "https://127.0.0.1:$GW_HTTP/metrics" | grep -E '^stedi_(readings_acknowledged|readings_rejected|commits|wal_bytes|freshness)' || true
 kill "$SAMPLER" 2>/dev/null || true

@@ -32,19 +32,19 @@ public final class GatewayServer implements AutoCloseable {
   private final Catalog catalog;
   private final CommitCoordinator coordinator;
   private final MqttIngestVerticle mqtt;
-  private final HttpIngestVerticle http;
+  private final java.util.concurrent.atomic.AtomicInteger httpPort;
   private final long reloadTimer;
   private final ErasureGuard erasure;
   private volatile boolean closed;
 
   private GatewayServer(Vertx vertx, Catalog catalog, CommitCoordinator coordinator, MqttIngestVerticle mqtt,
-      HttpIngestVerticle http, long reloadTimer, ErasureGuard erasure) {
+      java.util.concurrent.atomic.AtomicInteger httpPort, long reloadTimer, ErasureGuard erasure) {
     this.erasure = erasure;
     this.vertx = vertx;
     this.catalog = catalog;
     this.coordinator = coordinator;
     this.mqtt = mqtt;
-    this.http = http;
+    this.httpPort = httpPort;
     this.reloadTimer = reloadTimer;
   }
 
@@ -63,9 +63,14 @@ public final class GatewayServer implements AutoCloseable {
     IngestService ingest = new IngestService(vertx, coordinator, metrics, idempotency,
         lake.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES), erasure);
     MqttIngestVerticle mqtt = new MqttIngestVerticle(config, credentials, ingest);
-    HttpIngestVerticle http = new HttpIngestVerticle(config, credentials, ingest);
+    java.util.concurrent.atomic.AtomicInteger httpPort = new java.util.concurrent.atomic.AtomicInteger(-1);
+    int loops = config.get(GatewayConfig.HTTP_EVENT_LOOPS) == 0 ? Runtime.getRuntime().availableProcessors()
+        : config.get(GatewayConfig.HTTP_EVENT_LOOPS);
     Future<String> m = config.get(GatewayConfig.MQTT_PORT) < 0 ? Future.succeededFuture("off") : vertx.deployVerticle(mqtt);
-    Future<String> h = vertx.deployVerticle(http);
+    // one deployment of several instances, each on its own event loop: Vert.x binds the socket once and shares it
+    // between them, connections round-robin (with port 0 too: the instances of one deployment share its random port)
+    Future<String> h = vertx.deployVerticle(() -> new HttpIngestVerticle(config, credentials, ingest, httpPort),
+        new io.vertx.core.DeploymentOptions().setInstances(loops));
     Future<String> b = config.get(GatewayConfig.BRIDGE_URL).isBlank() ? Future.succeededFuture("off")
         : vertx.deployVerticle(new MqttBridgeVerticle(config, ingest));
     Future.all(m, h, b).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -74,8 +79,8 @@ public final class GatewayServer implements AutoCloseable {
       credentials.reloadIfChanged();
       return null;
     }));
-    LOG.info("gateway {} ready: mqtt port {}, http port {}", coordinator.instanceId(), mqtt.port(), http.port());
-    return new GatewayServer(vertx, catalog, coordinator, mqtt, http, timer, erasure);
+    LOG.info("gateway {} ready: mqtt port {}, http port {}", coordinator.instanceId(), mqtt.port(), httpPort.get());
+    return new GatewayServer(vertx, catalog, coordinator, mqtt, httpPort, timer, erasure);
   }
 
   /** The bound MQTT port, or -1 when MQTT is off. */
@@ -84,7 +89,7 @@ public final class GatewayServer implements AutoCloseable {
   }
 
   public int httpPort() {
-    return http.port();
+    return httpPort.get();
   }
 
   public CommitCoordinator coordinator() {

@@ -29,6 +29,8 @@ public final class LandingParser {
 
   private static final JsonFactory JSON = JsonFactory.builder()
       .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      // correctly rounded like Double.parseDouble, several times cheaper (JFR: FloatingDecimal on the event loop)
+      .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER)
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(1 << 20).build())
       .build();
 

@@ -32,6 +32,8 @@ public final class GatewayConfig {
       "300", "Largest keep-alive a device may ask for.");
   public static final ConfigKey<Integer> HTTP_MAX_BATCH = ConfigKey.integer("gateway.http.max-batch", "1000",
       "Most readings in one POST /v1/accelerometer.");
+  public static final ConfigKey<Integer> HTTP_EVENT_LOOPS = ConfigKey.integer("gateway.http.event-loops", "0",
+      "Event loops serving HTTP (each parses, validates and answers its own connections); 0 means one per CPU core.");
   public static final ConfigKey<Long> HTTP_MAX_BODY_BYTES = ConfigKey.size("gateway.http.max-body-bytes", "1m",
       "Largest HTTP request body; larger ones get 413.");
   public static final ConfigKey<Duration> IDEMPOTENCY_RETENTION = ConfigKey.duration("gateway.idempotency.retention",
@@ -54,7 +56,7 @@ public final class GatewayConfig {
 
   /** Every gateway key, in documentation order. */
   public static final List<ConfigKey<?>> KEYS = List.of(HOST, MQTT_PORT, HTTP_PORT, TLS_CERT, TLS_KEY,
-      MQTT_MAX_MESSAGE_BYTES, MQTT_MAX_CONNECTIONS_PER_DEVICE, MQTT_MAX_KEEP_ALIVE, HTTP_MAX_BATCH, HTTP_MAX_BODY_BYTES,
+      MQTT_MAX_MESSAGE_BYTES, MQTT_MAX_CONNECTIONS_PER_DEVICE, MQTT_MAX_KEEP_ALIVE, HTTP_MAX_BATCH, HTTP_EVENT_LOOPS, HTTP_MAX_BODY_BYTES,
       IDEMPOTENCY_RETENTION, CREDENTIALS_FILE, BRIDGE_URL, BRIDGE_TOPIC, BRIDGE_CLIENT_ID, BRIDGE_USER, BRIDGE_PASSWORD,
       ERASURE_REFRESH);
 

@@ -79,6 +79,21 @@ public final class IdempotencyStore implements SideEntrySink {
   }
 
   /** The remembered answer for a key, if any and not expired. */
+  /**
+   * Marks a key as being processed; false when a request with it is in progress already (on any event loop).
+   * Every true must be followed by {@link #end}.
+   */
+  public boolean begin(String key) {
+    return inProgress.add(key);
+  }
+
+  /** The request with this key finished (stored, refused or failed). */
+  public void end(String key) {
+    inProgress.remove(key);
+  }
+
+  private final java.util.Set<String> inProgress = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   public Entry get(String key) {
     Entry e = entries.get(key);
     if (e != null && e.createdMillis() < System.currentTimeMillis() - retentionMillis) {

@@ -41,6 +41,7 @@ class GatewayConfigTest {
     assertThat(c.get(GatewayConfig.MQTT_MAX_KEEP_ALIVE)).isEqualTo(300);
     assertThat(c.get(GatewayConfig.HTTP_MAX_BATCH)).isEqualTo(1000);
     assertThat(c.get(GatewayConfig.HTTP_MAX_BODY_BYTES)).isEqualTo(1L << 20);
+    assertThat(c.get(GatewayConfig.HTTP_EVENT_LOOPS)).isZero();
     assertThat(c.get(GatewayConfig.IDEMPOTENCY_RETENTION)).isEqualTo(Duration.ofHours(24));
     assertThat(c.get(GatewayConfig.CREDENTIALS_FILE)).isEmpty();
     assertThat(c.get(GatewayConfig.BRIDGE_URL)).isEmpty();
@@ -49,7 +50,7 @@ class GatewayConfigTest {
     assertThat(c.get(GatewayConfig.BRIDGE_USER)).isEmpty();
     assertThat(c.get(GatewayConfig.BRIDGE_PASSWORD)).isEmpty();
     assertThat(c.get(GatewayConfig.ERASURE_REFRESH)).isEqualTo(Duration.ofSeconds(5));
-    assertThat(GatewayConfig.KEYS).as("a new key needs a pinned default above").hasSize(18);
+    assertThat(GatewayConfig.KEYS).as("a new key needs a pinned default above").hasSize(19);
     assertThat(c.tls()).isFalse();
     assertThat(c.lakehouse().get(LakehouseConfig.INSTANCE_ID)).isEqualTo("writer-1");
   }

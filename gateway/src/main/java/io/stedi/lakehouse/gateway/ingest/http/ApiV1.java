@@ -17,16 +17,13 @@ import io.vertx.ext.web.RoutingContext;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /** The handlers of API v1: {@code POST /v1/accelerometer} and {@code POST /v1/customers}. */
 final class ApiV1 {
   private final GatewayConfig config;
   private final CredentialStore credentials;
   private final IngestService ingest;
-  private final Map<String, Boolean> inFlight = new ConcurrentHashMap<>();
 
   ApiV1(GatewayConfig config, CredentialStore credentials, IngestService ingest) {
     this.config = config;
@@ -77,7 +74,7 @@ final class ApiV1 {
         unavailable(ctx, "the gateway cannot store data right now: its write-ahead log is full (wal.max-bytes)");
         return;
       }
-      if (inFlight.putIfAbsent(idemKey, Boolean.TRUE) != null) {
+      if (!ingest.idempotency().begin(idemKey)) {
         ctx.response().putHeader("Retry-After", "1");
         ApiError.send(ctx, 429, ErrorCode.REQUEST_IN_PROGRESS, "a request with Idempotency-Key '" + idemHeader
             + "' is still being processed; retry shortly");
@@ -117,7 +114,7 @@ final class ApiV1 {
 
   private void release(String idemKey) {
     if (idemKey != null) {
-      inFlight.remove(idemKey);
+      ingest.idempotency().end(idemKey);
     }
   }
 

@@ -30,10 +30,21 @@ public final class HttpIngestVerticle extends AbstractVerticle {
   private final GatewayConfig config;
   private final CredentialStore credentials;
   private final IngestService ingest;
-  private final AtomicInteger boundPort = new AtomicInteger(-1);
+  private final AtomicInteger boundPort;
   private HttpServer server;
 
+  /** A listener on gateway.http.port. */
   public HttpIngestVerticle(GatewayConfig config, CredentialStore credentials, IngestService ingest) {
+    this(config, credentials, ingest, new AtomicInteger(-1));
+  }
+
+  /**
+   * A listener on gateway.http.port that reports the port it bound in {@code boundPort}, which the instances of one
+   * deployment share.
+   */
+  public HttpIngestVerticle(GatewayConfig config, CredentialStore credentials, IngestService ingest,
+      AtomicInteger boundPort) {
+    this.boundPort = boundPort;
     this.config = config;
     this.credentials = credentials;
     this.ingest = ingest;
