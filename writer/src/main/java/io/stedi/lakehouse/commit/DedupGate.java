@@ -64,13 +64,15 @@ final class DedupGate {
     List<CompletableFuture<Long>> earlier = null;
     long duplicates = 0;
     synchronized (inFlight) {
+      // under the same lock as the completion that moves an identity from in flight to the window, so none is missed
+      boolean[] durable = window.containsAll(ids);
       for (int i = 0; i < ids.length; i++) {
         ReadingIdentity.Id id = ids[i];
         if (id == null) {
           fresh.add(entries.get(i));
           continue;
         }
-        if (window.contains(id)) {
+        if (durable[i]) {
           duplicates++;
           continue;
         }
@@ -97,10 +99,10 @@ final class DedupGate {
     } else {
       wal.append(WalEntry.encode(fresh)).whenComplete((lsn, err) -> {
         synchronized (inFlight) {
+          if (err == null) {
+            window.addAll(freshIds);
+          }
           for (ReadingIdentity.Id id : freshIds) {
-            if (err == null) {
-              window.add(id);
-            }
             inFlight.remove(id, mine);
           }
         }

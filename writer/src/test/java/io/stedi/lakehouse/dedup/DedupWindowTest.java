@@ -35,6 +35,27 @@ class DedupWindowTest {
   }
 
   @Test
+  void batchLookupsAndAddsAgreeWithOneAtATime() {
+    try (DedupWindow w = open(Duration.ofMinutes(15), 100_000)) {
+      List<ReadingIdentity.Id> added = new ArrayList<>();
+      for (int i = 0; i < 5_000; i += 2) {
+        added.add(w.identity().of(2, reading(i)));
+      }
+      w.addAll(added);
+      ReadingIdentity.Id[] probe = new ReadingIdentity.Id[5_001];
+      for (int i = 0; i < 5_000; i++) {
+        probe[i] = w.identity().of(2, reading(i));
+      }
+      boolean[] found = w.containsAll(probe); // the last slot is null: a side entry, never found
+      for (int i = 0; i < 5_000; i++) {
+        assertThat(found[i]).as("reading %d", i).isEqualTo(i % 2 == 0).isEqualTo(w.contains(probe[i]));
+      }
+      assertThat(found[5_000]).isFalse();
+      assertThat(w.size()).isEqualTo(2_500);
+    }
+  }
+
+  @Test
   void identitiesAgeOutAfterTheWindowOfRunningTime() {
     try (DedupWindow w = open(Duration.ofSeconds(80), 100_000)) {
       ReadingIdentity.Id old = w.identity().of(3, reading(1));
