@@ -33,19 +33,23 @@ public final class GatewayServer implements AutoCloseable {
   private final CommitCoordinator coordinator;
   private final MqttIngestVerticle mqtt;
   private final java.util.concurrent.atomic.AtomicInteger httpPort;
-  private final long reloadTimer;
+  /** One of the HTTP listeners (they are alike): what tools and tests inspect. */
+  private final HttpIngestVerticle http;
+  /** The credentials reload and the erasure scrub. */
+  private final long[] timers;
   private final ErasureGuard erasure;
   private volatile boolean closed;
 
   private GatewayServer(Vertx vertx, Catalog catalog, CommitCoordinator coordinator, MqttIngestVerticle mqtt,
-      java.util.concurrent.atomic.AtomicInteger httpPort, long reloadTimer, ErasureGuard erasure) {
+      java.util.concurrent.atomic.AtomicInteger httpPort, HttpIngestVerticle http, long[] timers, ErasureGuard erasure) {
+    this.http = http;
     this.erasure = erasure;
     this.vertx = vertx;
     this.catalog = catalog;
     this.coordinator = coordinator;
     this.mqtt = mqtt;
     this.httpPort = httpPort;
-    this.reloadTimer = reloadTimer;
+    this.timers = timers;
   }
 
   /** Starts everything on {@code vertx} (which the caller owns) and waits until the listeners are bound. */
@@ -61,7 +65,7 @@ public final class GatewayServer implements AutoCloseable {
     CommitCoordinator coordinator = CommitCoordinator.start(catalog, lake, idempotency, erasure.identities().walFilter());
     GatewayMetrics metrics = new GatewayMetrics(coordinator);
     IngestService ingest = new IngestService(vertx, coordinator, metrics, idempotency,
-        lake.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES), erasure);
+        lake.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES), erasure, credentials);
     MqttIngestVerticle mqtt = new MqttIngestVerticle(config, credentials, ingest);
     java.util.concurrent.atomic.AtomicInteger httpPort = new java.util.concurrent.atomic.AtomicInteger(-1);
     int loops = config.get(GatewayConfig.HTTP_EVENT_LOOPS) == 0 ? Runtime.getRuntime().availableProcessors()
@@ -69,18 +73,27 @@ public final class GatewayServer implements AutoCloseable {
     Future<String> m = config.get(GatewayConfig.MQTT_PORT) < 0 ? Future.succeededFuture("off") : vertx.deployVerticle(mqtt);
     // one deployment of several instances, each on its own event loop: Vert.x binds the socket once and shares it
     // between them, connections round-robin (with port 0 too: the instances of one deployment share its random port)
-    Future<String> h = vertx.deployVerticle(() -> new HttpIngestVerticle(config, credentials, ingest, httpPort),
-        new io.vertx.core.DeploymentOptions().setInstances(loops));
+    java.util.concurrent.atomic.AtomicReference<HttpIngestVerticle> first = new java.util.concurrent.atomic.AtomicReference<>();
+    Future<String> h = vertx.deployVerticle(() -> {
+      HttpIngestVerticle v = new HttpIngestVerticle(config, credentials, ingest, httpPort);
+      first.compareAndSet(null, v);
+      return v;
+    }, new io.vertx.core.DeploymentOptions().setInstances(loops));
     Future<String> b = config.get(GatewayConfig.BRIDGE_URL).isBlank() ? Future.succeededFuture("off")
         : vertx.deployVerticle(new MqttBridgeVerticle(config, ingest));
     Future.all(m, h, b).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    // a new forget request: scrub the credentials and the log of the forgotten (off the event loop, one at a time)
+    long refresh = config.get(GatewayConfig.ERASURE_REFRESH).toMillis();
+    long scrubTimer = vertx.setPeriodic(refresh, refresh, t -> vertx.executeBlocking(() -> erasure.scrub(coordinator), false)
+        .onFailure(e -> LOG.warn("erasure: scrubbing credentials and log failed, retrying: {}", e.toString())));
     // devices add / revoke take effect without a restart
     long timer = vertx.setPeriodic(1000, t -> vertx.executeBlocking(() -> {
       credentials.reloadIfChanged();
       return null;
     }));
     LOG.info("gateway {} ready: mqtt port {}, http port {}", coordinator.instanceId(), mqtt.port(), httpPort.get());
-    return new GatewayServer(vertx, catalog, coordinator, mqtt, httpPort, timer, erasure);
+    return new GatewayServer(vertx, catalog, coordinator, mqtt, httpPort, first.get(), new long[] {timer, scrubTimer},
+        erasure);
   }
 
   /** The bound MQTT port, or -1 when MQTT is off. */
@@ -108,7 +121,9 @@ public final class GatewayServer implements AutoCloseable {
       return;
     }
     closed = true;
-    vertx.cancelTimer(reloadTimer);
+    for (long t : timers) {
+      vertx.cancelTimer(t);
+    }
     try {
       for (String id : vertx.deploymentIDs()) {
         vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

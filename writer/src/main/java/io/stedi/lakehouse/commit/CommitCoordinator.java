@@ -166,6 +166,25 @@ public final class CommitCoordinator implements Closeable {
   }
 
   /** Commits everything durable now and waits for it (used on shutdown and by tools). */
+  /**
+   * Leaves no uncommitted copy of anything already appended in the log: closes the current segment, commits
+   * everything durable (the erasure filter drops forgotten identities' entries on the way), and deletes every
+   * segment that is now committed. Called by the gateway when a new erasure request appears.
+   */
+  public void scrubLog() {
+    try {
+      wal.rollSegment().get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new StediException(ErrorCode.STORAGE_UNAVAILABLE, "could not start a new wal segment: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    flush();
+    dedup.sync();
+    wal.truncateThrough(drainedLsn);
+  }
+
   public void flush() {
     long target = cyclesDone + 2;
     flushRequested = target;

@@ -15,6 +15,8 @@ public enum ErrorCode {
   UNAUTHENTICATED(Kind.BAD_INPUT, false),
   FORBIDDEN(Kind.BAD_INPUT, false),
   IDEMPOTENCY_CONFLICT(Kind.BAD_INPUT, false),
+  /** A customer record names a device paired with another customer (HTTP 409). */
+  OWNERSHIP_CONFLICT(Kind.BAD_INPUT, false),
   BAD_REQUEST(Kind.BAD_INPUT, false),
   /** A request with the same Idempotency-Key is still being processed: retry shortly (HTTP 429). */
   REQUEST_IN_PROGRESS(Kind.BAD_INPUT, true),

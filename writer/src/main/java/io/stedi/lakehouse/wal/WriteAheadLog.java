@@ -248,6 +248,16 @@ public final class WriteAheadLog implements Closeable {
       try {
         Pending first = carried != null ? carried : queue.poll(100, TimeUnit.MILLISECONDS);
         carried = null;
+        CompletableFuture<Void> rollNow = rollRequest.getAndSet(null);
+        if (rollNow != null) {
+          try {
+            roll(); // on this thread, between groups: the segment being written is never changed under a group
+            rollNow.complete(null);
+          } catch (IOException e) {
+            mustRoll = true;
+            rollNow.completeExceptionally(e);
+          }
+        }
         if (first == null) {
           continue;
         }
@@ -431,6 +441,29 @@ public final class WriteAheadLog implements Closeable {
     }
     return false;
   }
+
+  /**
+   * Starts a new segment at the next opportunity (within 100 ms, between groups), so that every record written so
+   * far is in a closed segment that {@link #truncateThrough} can delete once committed: {@code forget} uses it to
+   * leave no copy of an erased person's readings in the log.
+   */
+  public CompletableFuture<Void> rollSegment() {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    CompletableFuture<Void> earlier = rollRequest.getAndSet(f);
+    if (earlier != null) {
+      f.whenComplete((x, e) -> {
+        if (e == null) {
+          earlier.complete(null);
+        } else {
+          earlier.completeExceptionally(e);
+        }
+      });
+    }
+    return f;
+  }
+
+  private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> rollRequest =
+      new java.util.concurrent.atomic.AtomicReference<>();
 
   /** Deletes every segment whose records all have LSN at most {@code lsn} (they are committed). */
   public void truncateThrough(long lsn) {

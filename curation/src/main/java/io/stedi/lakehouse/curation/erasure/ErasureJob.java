@@ -40,7 +40,8 @@ public final class ErasureJob {
    */
   public record Options(Duration gatewayWait, Duration orphanMinAge, int maxPasses) {
     public static Options defaults() {
-      return new Options(Duration.ofSeconds(10), Duration.ofSeconds(60), 3);
+      // the same minimum age as maintenance's orphan removal: a writer's uncommitted files are never touched
+      return new Options(Duration.ofSeconds(10), Duration.ofHours(1), 3);
     }
   }
 
@@ -124,6 +125,7 @@ public final class ErasureJob {
     Totals totals = new Totals();
     Set<String> needles = id.needles();
     for (int pass = 1; ; pass++) {
+      long young = 0;
       Map<ErasureTarget, Set<String>> affected = new LinkedHashMap<>();
       for (ErasureTarget t : targets) {
         Set<String> removed = new LinkedHashSet<>();
@@ -142,10 +144,16 @@ public final class ErasureJob {
           TableEraser.Purge p = eraser.purge(t.table(), expire, affected.getOrDefault(t, Set.of()), needles);
           totals.filesDeleted += p.filesDeleted();
           totals.snapshotsExpired += p.snapshotsExpired();
+          young += p.youngLeft();
         }
       }
       waitForGateways(requestedAt);
       Map<ErasureTarget, Long> left = count(targets, id);
+      if (left.isEmpty() && young > 0) {
+        throw new IllegalStateException("forget: " + young + " unreferenced data files younger than "
+            + options.orphanMinAge() + " hold the identity (a live writer may still commit them); the receipt stays "
+            + "pending and the gateways keep refusing the identity: run forget again after that age");
+      }
       if (left.isEmpty()) {
         return totals;
       }

@@ -1,5 +1,6 @@
 package io.stedi.lakehouse.curation.erasure;
 
+import io.stedi.lakehouse.curation.jobs.CurationJob;
 import io.stedi.lakehouse.erasure.IdentityKind;
 import io.stedi.lakehouse.table.Zone;
 import java.util.ArrayList;
@@ -31,19 +32,15 @@ record ErasureTarget(String table, Function<Identity, String> predicate) {
     return terms.isEmpty() ? "false" : "(" + String.join(" OR ", terms) + ")";
   });
 
-  /** The tables curation derives: each names the same owner column as the zone it is built from. */
-  private static final List<ErasureTarget> DERIVED = List.of(QUARANTINE,
-      new ErasureTarget("machine_learning_curated",
-          id -> or(in("customerKey", id.customerKeys(), false), in("serialNumber", id.serials(), true))),
-      owned("step_trainer_trusted", Zone.STEP_TRAINER),
-      owned("accelerometer_trusted", Zone.ACCELEROMETER),
-      owned("customers_curated", Zone.CUSTOMER),
-      owned("customer_trusted", Zone.CUSTOMER));
-
   private static final List<ErasureTarget> ALL = all();
 
   private static List<ErasureTarget> all() {
-    List<ErasureTarget> out = new ArrayList<>(DERIVED);
+    List<ErasureTarget> out = new ArrayList<>(List.of(QUARANTINE, new ErasureTarget("machine_learning_curated",
+        id -> or(in("customerKey", id.customerKeys(), false), in("serialNumber", id.serials(), true)))));
+    // the tables curation derives from one zone, latest job first: each matches by its zone's owner column
+    List<CurationJob> jobs = new ArrayList<>(List.of(CurationJob.values()));
+    java.util.Collections.reverse(jobs);
+    jobs.stream().filter(j -> j.source() != null).forEach(j -> out.add(owned(j.table(), j.source())));
     Zone.values().stream().sorted(Comparator.comparingInt(z -> z.identityColumns().size()))
         .forEach(z -> out.add(owned(z.landingTable(), z)));
     return List.copyOf(out);

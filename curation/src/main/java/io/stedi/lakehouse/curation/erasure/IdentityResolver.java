@@ -3,6 +3,7 @@ package io.stedi.lakehouse.curation.erasure;
 import static io.stedi.lakehouse.curation.erasure.ErasureTarget.literal;
 
 import io.stedi.lakehouse.curation.config.CurationConfig;
+import io.stedi.lakehouse.curation.jobs.CurationJob;
 import io.stedi.lakehouse.curation.jobs.CustomerKey;
 import io.stedi.lakehouse.erasure.ErasureReceiptTable;
 import io.stedi.lakehouse.erasure.IdentityKind;
@@ -27,15 +28,13 @@ import org.apache.spark.sql.types.DataTypes;
 final class IdentityResolver {
   static final String HASH_FUNCTION = "stedi_erasure_hash";
 
-  /** Tables and columns holding emails: every zone's landing table that has one, and the tables derived from them. */
-  private static final String[][] EMAIL_COLUMNS = columns(IdentityKind.EMAIL, new String[][] {{"customer_trusted", "email"},
-      {"accelerometer_trusted", "user"}, {"customers_curated", "email"}});
-  /** Tables and columns holding serial numbers. */
-  private static final String[][] SERIAL_COLUMNS = columns(IdentityKind.SERIAL, new String[][] {
-      {"customer_trusted", "serialNumber"}, {"step_trainer_trusted", "serialNumber"},
-      {"customers_curated", "serialNumber"}, {"machine_learning_curated", "serialNumber"}});
+  /** Tables and columns holding emails: from the zones' descriptors, for landing and the tables derived from them. */
+  private static final String[][] EMAIL_COLUMNS = columns(IdentityKind.EMAIL, new String[0][]);
+  /** Tables and columns holding serial numbers; the ML table joins zones and names its own. */
+  private static final String[][] SERIAL_COLUMNS = columns(IdentityKind.SERIAL,
+      new String[][] {{"machine_learning_curated", "serialNumber"}});
 
-  private static String[][] columns(IdentityKind kind, String[][] derived) {
+  private static String[][] columns(IdentityKind kind, String[][] joined) {
     List<String[]> out = new ArrayList<>();
     for (Zone z : Zone.values()) {
       String c = z.identityColumns().get(kind);
@@ -43,7 +42,13 @@ final class IdentityResolver {
         out.add(new String[] {z.landingTable(), c});
       }
     }
-    out.addAll(List.of(derived));
+    for (CurationJob j : CurationJob.values()) {
+      String c = j.source() == null ? null : j.source().identityColumns().get(kind);
+      if (c != null) {
+        out.add(new String[] {j.table(), c});
+      }
+    }
+    out.addAll(List.of(joined));
     return out.toArray(new String[0][]);
   }
   /** Customer tables, in the order they are searched for owners. */

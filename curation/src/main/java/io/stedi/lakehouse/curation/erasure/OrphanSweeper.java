@@ -9,7 +9,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.HasTableOperations;
@@ -30,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * Deletes the files under a table's location that hold a needle although the current metadata does not
  * reach them: data files a delete replaced, files an interrupted erasure or a failed commit left behind, and
  * old metadata.json versions. Files that hold no needle are left to maintenance. A live writer's data files
- * are unreachable for a moment before their commit, so an unknown file younger than the minimum age is only
- * deleted once it has reached that age and is still unreachable.
+ * are unreachable until their commit (seconds, or as long as a catalog outage lasts), so an unknown file younger
+ * than the minimum age (maintenance's, at least an hour) is never deleted here: it is counted in
+ * {@link #youngLeft()}, the receipt stays pending, and a later forget run deletes it if it is still unreachable.
  */
 final class OrphanSweeper {
   private static final Logger LOG = LoggerFactory.getLogger(OrphanSweeper.class);
@@ -76,20 +76,20 @@ final class OrphanSweeper {
         young.add(f.location());
       }
     }
+    youngLeft = young.size();
     if (!young.isEmpty()) {
-      LOG.info("erasure: {} recent unreferenced files of {} hold the identity; waiting {} s before deleting them "
-          + "unless a commit references them", young.size(), table.name(), minAge.toSeconds());
-      LockSupport.parkNanos(minAge.toNanos());
-      table.refresh();
-      Set<String> now = reachable();
-      for (String y : young) {
-        if (!now.contains(norm(y))) {
-          delete(y, deleted);
-        }
-      }
+      LOG.warn("erasure: {} unreferenced files of {} younger than {} hold the identity; a live writer may still commit "
+          + "them, so they are not deleted now: run forget again after that age", young.size(), table.name(), minAge);
     }
     return deleted;
   }
+
+  /** Unreferenced files holding the identity that the last sweep left because they are younger than the minimum age. */
+  int youngLeft() {
+    return youngLeft;
+  }
+
+  private int youngLeft;
 
   private void delete(String location, Set<String> deleted) {
     table.io().deleteFile(location);

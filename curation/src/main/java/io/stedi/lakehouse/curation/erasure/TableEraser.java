@@ -1,6 +1,7 @@
 package io.stedi.lakehouse.curation.erasure;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -31,7 +32,11 @@ final class TableEraser {
   private static final int DELETE_ATTEMPTS = 5;
 
   /** What purging one table did. */
-  record Purge(long filesDeleted, long snapshotsExpired) {}
+  /**
+   * @param youngLeft unreferenced files holding the identity that are younger than the minimum age: a live writer
+   *     may still commit them, so they are not deleted now (the receipt stays pending; run forget again later)
+   */
+  record Purge(long filesDeleted, long snapshotsExpired, long youngLeft) {}
 
   private final SparkSession spark;
   private final Catalog catalog;
@@ -117,6 +122,7 @@ final class TableEraser {
     if (expire && t.currentSnapshot() != null) {
       // the DELETE's manifests keep "deleted" entries with the removed files' column bounds (min/max values)
       t.rewriteManifests().clusterBy(f -> "all").rewriteIf(m -> true).commit();
+      dropOlderRefs(t);
       Set<Long> snapshotsBefore = ids(t.snapshots());
       t.expireSnapshots().expireOlderThan(System.currentTimeMillis()).retainLast(1).deleteWith(path -> {
         t.io().deleteFile(path);
@@ -128,8 +134,36 @@ final class TableEraser {
     }
     OrphanSweeper sweeper = new OrphanSweeper(t, new FileScanner(t.io(), needles), orphanMinAge);
     deleted.addAll(sweeper.sweep(removedFiles, deleted));
-    LOG.info("erasure: stedi.{}: {} snapshots expired, {} files deleted", table, expired, deleted.size());
-    return new Purge(deleted.size(), expired);
+    LOG.info("erasure: stedi.{}: {} snapshots expired, {} files deleted, {} recent unreferenced files left", table,
+        expired, deleted.size(), sweeper.youngLeft());
+    return new Purge(deleted.size(), expired, sweeper.youngLeft());
+  }
+
+  /**
+   * Removes every tag and branch but {@code main} that points at a snapshot older than the current one: such a
+   * ref keeps the snapshots before the delete alive, and with them the person's rows. Their names go to the log
+   * (they are operators' names, not personal data) so that an operator can tag the new state again.
+   */
+  private static void dropOlderRefs(Table t) {
+    long current = t.currentSnapshot().snapshotId();
+    var manage = t.manageSnapshots();
+    List<String> dropped = new ArrayList<>();
+    t.refs().forEach((name, ref) -> {
+      if (!"main".equals(name) && ref.snapshotId() != current) {
+        if (ref.isTag()) {
+          manage.removeTag(name);
+        } else {
+          manage.removeBranch(name);
+        }
+        dropped.add(name);
+      }
+    });
+    if (!dropped.isEmpty()) {
+      manage.commit();
+      t.refresh();
+      LOG.warn("erasure: {}: removed tags/branches {}, which kept snapshots holding the erased identity", t.name(),
+          dropped);
+    }
   }
 
   private static Set<Long> ids(Iterable<Snapshot> snapshots) {

@@ -1,6 +1,7 @@
 package io.stedi.lakehouse.curation.jobs;
 
 import io.stedi.lakehouse.curation.config.CurationConfig;
+import io.stedi.lakehouse.table.Zone;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -9,16 +10,26 @@ import java.util.Locale;
 
 /** The curation jobs, in the order they run; each writes one table from its own SQL file. */
 public enum CurationJob {
-  CUSTOMER_TRUSTED("customer_trusted"),
-  ACCELEROMETER_TRUSTED("accelerometer_trusted"),
-  CUSTOMERS_CURATED("customers_curated"),
-  STEP_TRAINER_TRUSTED("step_trainer_trusted"),
-  MACHINE_LEARNING_CURATED("machine_learning_curated");
+  CUSTOMER_TRUSTED("customer_trusted", Zone.CUSTOMER),
+  ACCELEROMETER_TRUSTED("accelerometer_trusted", Zone.ACCELEROMETER),
+  CUSTOMERS_CURATED("customers_curated", Zone.CUSTOMER),
+  STEP_TRAINER_TRUSTED("step_trainer_trusted", Zone.STEP_TRAINER),
+  MACHINE_LEARNING_CURATED("machine_learning_curated", null);
 
   private final String table;
+  private final Zone source;
 
-  CurationJob(String table) {
+  CurationJob(String table, Zone source) {
     this.table = table;
+    this.source = source;
+  }
+
+  /**
+   * The landing zone whose records (a subset of them, same columns) this table holds, or null for a table that
+   * joins zones. Erasure, identity resolution and quality checks read the zone's descriptor for such a table.
+   */
+  public Zone source() {
+    return source;
   }
 
   /** The table name inside namespace {@code stedi}. */

@@ -51,8 +51,11 @@ final class QualityChecks {
         check(CheckLevel.Warning(), "customer_trusted fulfilment defect")
             .isUnique("serialNumber", Option.apply("a serial number given to several customers"), Option.empty()));
     // a trusted reading table holds its zone's rows: the zone's descriptor says what every row must satisfy
-    verify("accelerometer_trusted", out, zoneValues("accelerometer_trusted", Zone.ACCELEROMETER));
-    verify("step_trainer_trusted", out, zoneValues("step_trainer_trusted", Zone.STEP_TRAINER));
+    for (CurationJob j : CurationJob.values()) {
+      if (j.source() != null && !j.source().registration()) {
+        verify(j.table(), out, zoneValues(j.table(), j.source()));
+      }
+    }
     verify("machine_learning_curated", out,
         check(CheckLevel.Error(), "machine_learning_curated keys")
             .isComplete("customerKey", Option.empty(), Option.empty())

@@ -86,6 +86,11 @@ class ForgetIT extends SparkTestBase {
     }
     hitsBefore = WarehouseScan.filesHolding(spark, warehouse(), needles(EMAIL, SERIAL));
     plantOrphans();
+    // refs other than main keep their snapshots (and the customer's rows) alive through snapshot expiry
+    Table customers = catalog().loadTable(org.apache.iceberg.catalog.TableIdentifier.of("stedi", "customer_landing"));
+    customers.manageSnapshots().createTag("audit-2026-11", customers.currentSnapshot().snapshotId()).commit();
+    Table accel = catalog().loadTable(org.apache.iceberg.catalog.TableIdentifier.of("stedi", "accelerometer_landing"));
+    accel.manageSnapshots().createBranch("experiment", accel.currentSnapshot().snapshotId()).commit();
     long t0 = System.nanoTime();
     forget = cli("forget", EMAIL);
     System.err.printf("forget took %d ms%n", (System.nanoTime() - t0) / 1_000_000);
@@ -101,6 +106,14 @@ class ForgetIT extends SparkTestBase {
   void noFileUnderTheWarehouseHoldsTheEmailSerialOrKey() {
     assertThat(forget.code).as(forget.err).isZero();
     assertThat(WarehouseScan.filesHolding(spark, warehouse(), needles(EMAIL, SERIAL))).isEmpty();
+  }
+
+  @Test
+  void tagsAndBranchesThatKeptTheCustomerAreGone() {
+    for (String t : new String[] {"customer_landing", "accelerometer_landing"}) {
+      Table table = catalog().loadTable(org.apache.iceberg.catalog.TableIdentifier.of("stedi", t));
+      assertThat(table.refs().keySet()).as(t).containsExactly("main");
+    }
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.stedi.lakehouse.gateway.auth;
 
+import io.stedi.lakehouse.erasure.IdentityKind;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -29,7 +30,16 @@ public final class CredentialStore {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** A device: its serial number is its MQTT user name. */
-  public record Device(String serial, String salt, String hash, String createdAt, boolean revoked) {}
+  /**
+   * A device: its secret's salted hash, when the secret was issued, and the customer it is paired with (the
+   * normalised email an operator bound with {@code devices add --owner} or {@code devices pair}; null while
+   * unpaired). Files written before pairing existed read with a null owner.
+   */
+  public record Device(String serial, String salt, String hash, String createdAt, boolean revoked, String owner) {
+    Device withOwner(String o) {
+      return new Device(serial, salt, hash, createdAt, revoked, o);
+    }
+  }
 
   /** An API token; {@code email} binds it to one customer (null: a service token). */
   public record Token(String id, String name, String email, String salt, String hash, String createdAt, boolean revoked) {}
@@ -62,7 +72,7 @@ public final class CredentialStore {
       if (version.equals(loadedVersion)) {
         return;
       }
-      contents = read();
+      use(read());
       loadedVersion = version;
       LOG.info("credentials loaded from {}: {} devices, {} tokens", file, contents.devices().size(),
           contents.tokens().size());
@@ -129,7 +139,10 @@ public final class CredentialStore {
       for (String serial : serials) {
         String secret = Credentials.newSecret();
         String salt = Credentials.newSalt();
-        c.devices().put(serial, new Device(serial, salt, Credentials.hash(salt, secret), now, false));
+        Device old = c.devices().get(serial);
+        // a new secret for a known device keeps its pairing
+        c.devices().put(serial, new Device(serial, salt, Credentials.hash(salt, secret), now, false,
+            old == null ? null : old.owner()));
         secrets.put(serial, secret);
       }
       for (Map.Entry<String, String> e : tokenNameToEmail.entrySet()) {
@@ -152,11 +165,106 @@ public final class CredentialStore {
     edit(c -> {
       Device d = c.devices().get(serial);
       if (d != null) {
-        c.devices().put(serial, new Device(d.serial(), d.salt(), d.hash(), d.createdAt(), true));
+        c.devices().put(serial, new Device(d.serial(), d.salt(), d.hash(), d.createdAt(), true, d.owner()));
         found[0] = true;
       }
     });
     return found[0];
+  }
+
+  /**
+   * The normalised email of the customer an active device is paired with, or null (unknown, revoked, unpaired).
+   * Serials match in any case, as erasure and curation match them: {@code ALICE-ST-1} names the device
+   * {@code alice-st-1}.
+   */
+  public String deviceOwner(String serial) {
+    return serial == null ? null : owners.get(IdentityKind.normalize(serial));
+  }
+
+  private void use(Contents c) {
+    Map<String, String> o = new java.util.HashMap<>();
+    for (Device d : c.devices().values()) {
+      if (d.owner() != null && !d.revoked()) {
+        o.put(IdentityKind.normalize(d.serial()), d.owner());
+      }
+    }
+    owners = Map.copyOf(o);
+    contents = c;
+  }
+
+  private volatile Map<String, String> owners = Map.of();
+
+  /**
+   * Pairs known devices with a customer (the operator's binding: whoever holds the device and its secret is that
+   * customer); returns the serials that are not registered. Pairing again with another email moves the device.
+   */
+  public List<String> pairDevices(List<String> serials, String email) {
+    String owner = IdentityKind.normalize(email);
+    List<String> unknown = new ArrayList<>();
+    edit(c -> {
+      for (String serial : serials) {
+        Device d = c.devices().get(serial);
+        if (d == null) {
+          unknown.add(serial);
+        } else {
+          c.devices().put(serial, d.withOwner(owner));
+        }
+      }
+    });
+    return unknown;
+  }
+
+  /**
+   * Removes what the credentials file holds of forgotten people: tokens bound to a forgotten email and issued
+   * before the request (deleted, so a new consent needs a newly issued token), the pairing of devices owned by a
+   * forgotten email, and the record of a forgotten device issued before the request (re-provisioning issues a new
+   * one). Rewrites the file only when something matched.
+   *
+   * @param forgottenSince when an email or serial was forgotten (null: it was not)
+   * @return how many tokens and devices were removed or unpaired
+   */
+  public int scrub(java.util.function.BiFunction<IdentityKind, String, Instant> forgottenSince) {
+    java.util.function.Predicate<Token> token = t -> issuedBefore(t.createdAt(),
+        t.email() == null ? null : forgottenSince.apply(IdentityKind.EMAIL, t.email()));
+    java.util.function.Predicate<Device> device = d -> issuedBefore(d.createdAt(),
+        forgottenSince.apply(IdentityKind.SERIAL, d.serial()));
+    java.util.function.Predicate<Device> owner = d -> d.owner() != null
+        && forgottenSince.apply(IdentityKind.EMAIL, d.owner()) != null;
+    Contents now = contents;
+    if (now.tokens().values().stream().noneMatch(token)
+        && now.devices().values().stream().noneMatch(device.or(owner))) {
+      return 0;
+    }
+    int[] n = {0};
+    edit(c -> {
+      for (Token t : new ArrayList<>(c.tokens().values())) {
+        if (token.test(t)) {
+          c.tokens().remove(t.id());
+          n[0]++;
+        }
+      }
+      for (Device d : new ArrayList<>(c.devices().values())) {
+        if (device.test(d)) {
+          c.devices().remove(d.serial());
+          n[0]++;
+        } else if (owner.test(d)) {
+          c.devices().put(d.serial(), d.withOwner(null));
+          n[0]++;
+        }
+      }
+    });
+    return n[0];
+  }
+
+  private static boolean issuedBefore(String createdAt, Instant since) {
+    if (since == null) {
+      return false;
+    }
+    try {
+      return !Instant.parse(createdAt).isAfter(since);
+    } catch (RuntimeException e) {
+      return true; // no readable issue time: treat it as issued before
+    }
   }
 
   /** Creates a token and returns the bearer value {@code <id>.<secret>}, shown once. */
@@ -202,7 +310,7 @@ public final class CredentialStore {
           ch.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        contents = c;
+        use(c);
         loadedVersion = null; // our own edit: the next reload check re-reads it (cheap)
       }
     } catch (IOException e) {

@@ -72,6 +72,28 @@ public final class ErasureGuard implements ForgottenIdentities.Registrations, Au
     return reregistrations.at(forgotten.hash(kind, value));
   }
 
+  /**
+   * Makes the gateway's own files forget too, once per new erasure request: the credentials of forgotten people
+   * ({@link CredentialStore#scrub}) and every write-ahead log segment holding their readings (the log is rolled,
+   * committed through the erasure filter, and its committed segments deleted). Blocking: run it off the event loop.
+   *
+   * @return whether a new request was handled
+   */
+  public boolean scrub(io.stedi.lakehouse.commit.CommitCoordinator coordinator) {
+    int requests = forgotten.size();
+    if (requests == scrubbedRequests) {
+      return false;
+    }
+    int changed = credentials.scrub(forgotten::forgottenSince);
+    coordinator.scrubLog();
+    scrubbedRequests = requests;
+    LOG.info("erasure: {} request(s) known; removed or unpaired {} credential(s); write-ahead log rolled and committed "
+        + "segments deleted", requests, changed);
+    return true;
+  }
+
+  private volatile int scrubbedRequests;
+
   @Override
   public void close() {
     forgotten.close();

@@ -10,8 +10,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code stedi devices add|list|revoke}: Step Trainer credentials. */
 @Command(name = "devices", mixinStandardHelpOptions = true, description = "Manage Step Trainer credentials.",
-    subcommands = {DevicesCommand.Add.class, DevicesCommand.ListDevices.class, DevicesCommand.Revoke.class,
-        ProvisionCommand.class})
+    subcommands = {DevicesCommand.Add.class, DevicesCommand.Pair.class, DevicesCommand.ListDevices.class,
+        DevicesCommand.Revoke.class, ProvisionCommand.class})
 final class DevicesCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -32,6 +32,9 @@ final class DevicesCommand implements Callable<Integer> {
     GatewayOptions options;
     @Parameters(paramLabel = "SERIAL", description = "The Step Trainer's serial number.")
     String serial;
+    @picocli.CommandLine.Option(names = "--owner", paramLabel = "EMAIL",
+        description = "Pair the device with this customer: only a customer record with this email may name it.")
+    String owner;
 
     @Override
     public Integer call() {
@@ -39,10 +42,47 @@ final class DevicesCommand implements Callable<Integer> {
         throw new IllegalArgumentException("SERIAL must be 1..128 of [A-Za-z0-9._:-] (it is part of the MQTT topic)");
       }
       String secret = options.credentials().addDevice(serial);
+      if (owner != null) {
+        options.credentials().pairDevices(java.util.List.of(serial), Pair.email(owner));
+      }
       PrintWriter out = spec.commandLine().getOut();
       out.println(secret);
       out.flush();
       spec.commandLine().getErr().println("device " + serial + " registered; the secret above is shown only once");
+      return 0;
+    }
+  }
+
+  @Command(name = "pair", mixinStandardHelpOptions = true,
+      description = {"Pair devices with the customer who received them (the operator's binding, e.g. from the order).",
+          "A customer record (POST /v1/customers) naming a paired serial is refused with 409 unless its email is the",
+          "owner's; curation and forget read ownership from the accepted records. Unpaired devices can be named by any",
+          "customer record, as before pairing existed."})
+  static final class Pair implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin
+    GatewayOptions options;
+    @Parameters(index = "0", paramLabel = "EMAIL", description = "The customer's email.")
+    String email;
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "SERIAL", description = "Registered devices.")
+    java.util.List<String> serials;
+
+    static String email(String e) {
+      if (e.indexOf('@') <= 0 || e.length() > 320) {
+        throw new IllegalArgumentException("EMAIL must be an email address");
+      }
+      return e;
+    }
+
+    @Override
+    public Integer call() {
+      java.util.List<String> unknown = options.credentials().pairDevices(serials, email(email));
+      if (!unknown.isEmpty()) {
+        spec.commandLine().getErr().println("not registered (devices add first): " + String.join(", ", unknown));
+        return 1;
+      }
+      spec.commandLine().getErr().println(serials.size() + " device(s) paired");
       return 0;
     }
   }
@@ -57,9 +97,11 @@ final class DevicesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      out.printf("%-40s %-8s %s%n", "SERIAL", "STATUS", "CREATED");
+      out.printf("%-40s %-8s %-8s %s%n", "SERIAL", "STATUS", "PAIRED", "CREATED");
       for (CredentialStore.Device d : options.credentials().devices()) {
-        out.printf("%-40s %-8s %s%n", d.serial(), d.revoked() ? "revoked" : "active", d.createdAt());
+        // the owner's email is not printed: listing devices should not list customers
+        out.printf("%-40s %-8s %-8s %s%n", d.serial(), d.revoked() ? "revoked" : "active", d.owner() == null ? "no" : "yes",
+            d.createdAt());
       }
       out.flush();
       return 0;

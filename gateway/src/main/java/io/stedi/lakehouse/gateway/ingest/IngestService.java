@@ -7,6 +7,7 @@ import io.stedi.lakehouse.table.Zone;
 import java.nio.charset.StandardCharsets;
 import io.stedi.lakehouse.error.ErrorCode;
 import io.stedi.lakehouse.error.StediException;
+import io.stedi.lakehouse.gateway.auth.CredentialStore;
 import io.stedi.lakehouse.gateway.auth.ErasureGuard;
 import io.stedi.lakehouse.gateway.ops.GatewayMetrics;
 import io.stedi.lakehouse.parse.LandingRow;
@@ -34,9 +35,11 @@ public final class IngestService {
   private final String instance;
   private final AtomicLong sequence = new AtomicLong();
   private final ErasureGuard erasure;
+  private final CredentialStore credentials;
 
   public IngestService(Vertx vertx, CommitCoordinator coordinator, GatewayMetrics metrics, IdempotencyStore idempotency,
-      int maxPayloadBytes, ErasureGuard erasure) {
+      int maxPayloadBytes, ErasureGuard erasure, CredentialStore credentials) {
+    this.credentials = credentials;
     this.erasure = erasure;
     this.vertx = vertx;
     this.coordinator = coordinator;
@@ -95,9 +98,23 @@ public final class IngestService {
           ? "reading " + zone.ownerColumn() + " " + owner + " is not this device's (" + origin.identity() + ")"
           : "this token may only send data of " + origin.identity() + ", not " + owner);
     }
-    // a registration is how a forgotten customer comes back; anything else of a forgotten identity is refused
-    boolean refused = !zone.registration() && (zone.ownerKind() == IdentityKind.SERIAL
-        ? erasure.serialRefused(owner) : erasure.userRefused(owner));
+    // a customer record may name only devices that are unpaired or paired with that customer (devices pair)
+    String serialColumn = zone.registration() ? zone.identityColumns().get(IdentityKind.SERIAL) : null;
+    if (serialColumn != null && owner != null) {
+      String serial = (String) row.get(serialColumn);
+      String paired = credentials.deviceOwner(serial);
+      if (paired != null && !paired.equalsIgnoreCase(owner.strip())) {
+        return new Rejection(ErrorCode.OWNERSHIP_CONFLICT, serialColumn, serialColumn + " " + serial
+            + " is paired with another customer; a customer record may name only the customer's own devices");
+      }
+    }
+    boolean refused = zone.ownerKind() == IdentityKind.SERIAL ? erasure.serialRefused(owner) : erasure.userRefused(owner);
+    // a registration sent with a token issued after the forget request is a new consent and brings the customer
+    // back; anything else of a forgotten identity (readings, or the app's background sync with the old token) is refused
+    if (refused && zone.registration() && origin.issuedAt() != null) {
+      java.time.Instant since = erasure.identities().forgottenSince(zone.ownerKind(), owner);
+      refused = since != null && !origin.issuedAt().isAfter(since);
+    }
     return refused ? new Rejection(ErrorCode.FORBIDDEN, zone.ownerColumn(), ERASED) : null;
   }
 

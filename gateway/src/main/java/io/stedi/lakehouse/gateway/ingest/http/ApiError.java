@@ -50,6 +50,9 @@ final class ApiError {
     if (c == ErrorCode.PAYLOAD_TOO_LARGE) {
       return 413;
     }
+    if (c == ErrorCode.OWNERSHIP_CONFLICT) {
+      return 409; // RFC 9110 §15.5.10: conflicts with the current state of the resource (the device's pairing)
+    }
     return c == ErrorCode.MALFORMED_JSON || c == ErrorCode.BAD_REQUEST ? 400 : 422;
   }
 
@@ -59,7 +62,7 @@ final class ApiError {
       return ErrorCode.FORBIDDEN.code();
     }
     ErrorCode c = b.firstRejection().code();
-    return c == ErrorCode.MALFORMED_JSON || c == ErrorCode.BAD_REQUEST || c == ErrorCode.PAYLOAD_TOO_LARGE ? c.code()
-        : "invalid_readings";
+    return c == ErrorCode.MALFORMED_JSON || c == ErrorCode.BAD_REQUEST || c == ErrorCode.PAYLOAD_TOO_LARGE
+        || c == ErrorCode.OWNERSHIP_CONFLICT ? c.code() : "invalid_readings";
   }
 }

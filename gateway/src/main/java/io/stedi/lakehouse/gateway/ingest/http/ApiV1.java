@@ -87,7 +87,7 @@ final class ApiV1 {
     }
     // the idempotency record is appended atomically with the readings, and remembered once they are durable
     IdempotencyStore.Entry[] record = new IdempotencyStore.Entry[1];
-    IngestRequest req = new IngestRequest(Protocol.HTTPS, zone, Origin.client(t.name(), t.email()), bytes,
+    IngestRequest req = new IngestRequest(Protocol.HTTPS, zone, Origin.client(t.name(), t.email(), issued(t)), bytes,
         !zone.httpBatch(), zone.httpBatch(), maxReadings, idemKey == null ? null : n -> IdempotencyStore.sideEntry(
             record[0] = new IdempotencyStore.Entry(idemKey, bodyHash, 202, accepted(n), System.currentTimeMillis())));
     ingest.ingest(req).onComplete(ar -> {
@@ -106,6 +106,14 @@ final class ApiV1 {
         unavailable(ctx, "not stored, retry later: " + ((IngestOutcome.Unavailable) outcome).cause().getMessage());
       }
     });
+  }
+
+  private static java.time.Instant issued(CredentialStore.Token t) {
+    try {
+      return java.time.Instant.parse(t.createdAt());
+    } catch (RuntimeException e) {
+      return null; // unknown: it cannot lift an erasure refusal
+    }
   }
 
   private static String accepted(int n) {

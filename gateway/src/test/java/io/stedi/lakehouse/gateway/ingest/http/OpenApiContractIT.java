@@ -75,6 +75,8 @@ class OpenApiContractIT {
     CredentialStore creds = new CredentialStore(GatewayFixture.config(home, Map.of()).credentialsFile());
     serviceToken = creds.createToken("contract-service", null);
     boundToken = creds.createToken("contract-app", OWNER);
+    creds.addDevice("st-paired");
+    creds.pairDevices(List.of("st-paired"), "the.owner@test.com");
     gw = GatewayFixture.start(home, Map.of());
     served = send(gw, "GET", "/openapi.yaml", null, null, null, Map.of());
     assertThat(served.statusCode()).isEqualTo(200);
@@ -218,8 +220,12 @@ class OpenApiContractIT {
           documentedErrors.add(status);
         }
       }
+      List<Integer> answered = new java.util.ArrayList<>(List.of(400, 401, 403, 413, 415, 422, 429, 503));
+      if (op.path().equals("/v1/customers")) {
+        answered.add(409); // a customer record naming a device paired with another customer
+      }
       assertThat(documentedErrors).as("%s documents the errors the gateway answers", op)
-          .containsExactlyInAnyOrder(400, 401, 403, 413, 415, 422, 429, 503);
+          .containsExactlyInAnyOrderElementsOf(answered);
       for (int status : documentedErrors) {
         Map<String, HttpResponse<String>> provoked = provoke(op.path(), status);
         assertThat(provoked).as("%s %s provoked", op, status).isNotEmpty();
@@ -229,7 +235,7 @@ class OpenApiContractIT {
         }
       }
     }
-    assertThat(checked).hasSize(16);
+    assertThat(checked).hasSize(17);
   }
 
   @Test
@@ -300,6 +306,12 @@ class OpenApiContractIT {
         assertThat(d.path("field").asText()).isEqualTo(accel ? "user" : "email");
         assertThat(d.path("index").asInt(-1)).isZero();
         out.put("another customer's data", r);
+        return out;
+      }
+      case 409: {
+        HttpResponse<String> r = post(path, serviceToken, customer(OWNER, "st-paired"), Map.of());
+        assertThat(JSON.readTree(r.body()).path("error").asText()).isEqualTo("ownership_conflict");
+        out.put("a device paired with another customer", r);
         return out;
       }
       case 413: {
