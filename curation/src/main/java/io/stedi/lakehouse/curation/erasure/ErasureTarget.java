@@ -36,7 +36,7 @@ record ErasureTarget(String table, Function<Identity, String> predicate) {
 
   private static List<ErasureTarget> all() {
     List<ErasureTarget> out = new ArrayList<>(List.of(QUARANTINE, new ErasureTarget("machine_learning_curated",
-        id -> or(in("customerKey", id.customerKeys(), false), in("serialNumber", id.serials(), true)))));
+        id -> or(in("customerKey", id.customerKeys(), false), in("deviceKey", id.deviceKeys(), false)))));
     // the tables curation derives from one zone, latest job first: each matches by its zone's owner column
     List<CurationJob> jobs = new ArrayList<>(List.of(CurationJob.values()));
     java.util.Collections.reverse(jobs);

@@ -30,9 +30,8 @@ final class IdentityResolver {
 
   /** Tables and columns holding emails: from the zones' descriptors, for landing and the tables derived from them. */
   private static final String[][] EMAIL_COLUMNS = columns(IdentityKind.EMAIL, new String[0][]);
-  /** Tables and columns holding serial numbers; the ML table joins zones and names its own. */
-  private static final String[][] SERIAL_COLUMNS = columns(IdentityKind.SERIAL,
-      new String[][] {{"machine_learning_curated", "serialNumber"}});
+  /** Tables and columns holding serial numbers (the ML table holds device keys instead). */
+  private static final String[][] SERIAL_COLUMNS = columns(IdentityKind.SERIAL, new String[0][]);
 
   private static String[][] columns(IdentityKind kind, String[][] joined) {
     List<String[]> out = new ArrayList<>();
@@ -89,7 +88,7 @@ final class IdentityResolver {
     }
     recover(IdentityKind.EMAIL, emails, storedEmailHashes, EMAIL_COLUMNS);
     recover(IdentityKind.SERIAL, serials, storedSerialHashes, SERIAL_COLUMNS);
-    return new Identity(kind, v, emails, serials, customerKeys(emails, value));
+    return new Identity(kind, v, emails, serials, customerKeys(emails, value), CustomerKey.deviceKeys(config, serials));
   }
 
   /** Adds the values whose hashes a pending receipt holds but that the lookup above did not find. */

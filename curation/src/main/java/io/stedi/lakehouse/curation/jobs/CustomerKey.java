@@ -18,7 +18,8 @@ import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
- * The pseudonymous customer key of machine_learning_curated: hex(HMAC-SHA256(secret, email)). The same
+ * The pseudonymous keys of machine_learning_curated: the customer's, hex(HMAC-SHA256(secret, email)), and the
+ * device's ({@link #device}). The same
  * customer always gets the same key, nobody without the secret can link it back to the email, and the secret
  * is configuration, never table data.
  */
@@ -73,9 +74,30 @@ public final class CustomerKey {
     }
   }
 
-  /** Registers {@value #FUNCTION}(email) on the session. */
+  /** The SQL function giving a Step Trainer's pseudonymous key in machine_learning_curated. */
+  public static final String DEVICE_FUNCTION = "stedi_device_key";
+
+  /**
+   * A device's pseudonymous key: hex(HMAC-SHA256(secret, "device:" + serial trimmed and lower-cased)), so the ML table
+   * holds no serial that customers_curated could map back to an email; the same device always gets the same key,
+   * whatever case its serial was written in. Null for a null serial.
+   */
+  public static String device(String secret, String serial) {
+    return serial == null ? null : of(secret, "device:" + serial.strip().toLowerCase(java.util.Locale.ROOT));
+  }
+
+  /** The device keys of these serials with the configured secret (for erasure). */
+  public static java.util.Set<String> deviceKeys(CurationConfig config, java.util.Collection<String> serials) {
+    String secret = secret(config);
+    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    serials.forEach(s -> out.add(device(secret, s)));
+    return out;
+  }
+
+  /** Registers {@value #FUNCTION}(email) and {@value #DEVICE_FUNCTION}(serial) on the session. */
   public static void register(SparkSession spark, CurationConfig config) {
     String secret = secret(config);
     spark.udf().register(FUNCTION, (UDF1<String, String>) email -> of(secret, email), DataTypes.StringType);
+    spark.udf().register(DEVICE_FUNCTION, (UDF1<String, String>) serial -> device(secret, serial), DataTypes.StringType);
   }
 }

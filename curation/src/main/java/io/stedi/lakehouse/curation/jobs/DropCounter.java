@@ -37,7 +37,7 @@ final class DropCounter {
 
     d.put("machine_learning_curated.no_matching_reading", one("SELECT count(*) FROM stedi.step_trainer_trusted s"
         + " WHERE NOT EXISTS (SELECT 1 FROM stedi.machine_learning_curated m WHERE m.sensorReadingTime = s.sensorReadingTime"
-        + " AND m.serialNumber = s.serialNumber AND m.distanceFromObject = s.distanceFromObject)"));
+        + " AND m.deviceKey = stedi_device_key(s.serialNumber) AND m.distanceFromObject = s.distanceFromObject)"));
     return d;
   }
 

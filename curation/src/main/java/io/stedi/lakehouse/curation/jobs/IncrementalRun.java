@@ -44,6 +44,11 @@ final class IncrementalRun {
         return false;
       }
     }
+    if (spark.catalog().tableExists("stedi.machine_learning_curated")
+        && !java.util.Arrays.asList(spark.table("stedi.machine_learning_curated").columns()).contains("deviceKey")) {
+      LOG.info("machine_learning_curated was built by a version that kept raw serial numbers: full run");
+      return false;
+    }
     Catalog catalog = CurationRunner.icebergCatalog(spark, config.lakehouse());
     for (Zone z : readingZones()) {
       long prev = previous.get(z.landingTable());

@@ -59,6 +59,7 @@ final class QualityChecks {
     verify("machine_learning_curated", out,
         check(CheckLevel.Error(), "machine_learning_curated keys")
             .isComplete("customerKey", Option.empty(), Option.empty())
+            .isComplete("deviceKey", Option.empty(), Option.empty())
             .isComplete("sensorReadingTime", Option.empty(), Option.empty()));
     return out;
   }

@@ -236,7 +236,8 @@ class ForgetIT extends SparkTestBase {
       case "step_trainer_trusted":
         return "serialNumber = '" + SERIAL + "'";
       case "machine_learning_curated":
-        return "serialNumber = '" + SERIAL + "' OR customerKey = '" + CustomerKey.of(SECRET, EMAIL) + "'";
+        return "deviceKey = '" + CustomerKey.device(SECRET, SERIAL) + "' OR customerKey = '" + CustomerKey.of(SECRET, EMAIL)
+            + "'";
       case "quarantine":
         return "lower(concat_ws('|', origin, message, payload)) LIKE '%" + EMAIL.toLowerCase() + "%'"
             + " OR concat_ws('|', origin, message, payload) LIKE '%" + SERIAL + "%'";
@@ -248,6 +249,7 @@ class ForgetIT extends SparkTestBase {
   private static List<String> needles(String email, String serial) {
     List<String> n = new ArrayList<>(List.of(email, email.toLowerCase(), serial, serial.toLowerCase()));
     n.add(CustomerKey.of(SECRET, email));
+    n.add(CustomerKey.device(SECRET, serial));
     n.add(CustomerKey.of(SECRET, email.toLowerCase()));
     return n;
   }

@@ -106,6 +106,10 @@ class CurationSemanticsTest extends SparkTestBase {
     return CustomerKey.of(SECRET, email);
   }
 
+  private static String device(String serial) {
+    return CustomerKey.device(SECRET, serial);
+  }
+
   @Test
   void customerTrustedTakesTheLatestVersionWithConsent() {
     curate("flag", "owner");
@@ -124,7 +128,7 @@ class CurationSemanticsTest extends SparkTestBase {
     assertThat(sql("SELECT email FROM stedi.customers_curated"))
         .containsExactlyInAnyOrder(row("alice@x.com"), row("erin@x.com"), row("frank@x.com"));
     assertThat(sql("SELECT serialNumber, sensorReadingTime FROM stedi.step_trainer_trusted")).containsExactlyInAnyOrder(
-        row("S-A", 500L), row("S-A", 2000L), row("S-A", 2500L), row("S-A", 4000L), row("S-F", 9000L));
+        row(device("S-A"), 500L), row(device("S-A"), 2000L), row(device("S-A"), 2500L), row(device("S-A"), 4000L), row("S-F", 9000L));
     assertThat(r.rowsDropped()).containsEntry("customer_trusted.no_consent", 2L)
         .containsEntry("accelerometer_trusted.unknown_customer", 3L)
         .containsEntry("accelerometer_trusted.before_consent", 0L)
@@ -136,21 +140,21 @@ class CurationSemanticsTest extends SparkTestBase {
   @Test
   void ownerJoinPairsOnlyTheSameCustomersReadings() {
     curate("flag", "owner");
-    assertThat(sql("SELECT serialNumber, sensorReadingTime, x, customerKey FROM stedi.machine_learning_curated"))
+    assertThat(sql("SELECT deviceKey, sensorReadingTime, x, customerKey FROM stedi.machine_learning_curated"))
         .containsExactlyInAnyOrder(
-            row("S-A", 500L, 1.0, key("alice@x.com")),
-            row("S-A", 2000L, 1.0, key("alice@x.com")),
-            row("S-A", 2000L, 2.0, key("alice@x.com")),
-            row("S-A", 2500L, 1.0, key("erin@x.com")),
-            row("S-A", 4000L, 1.0, key("alice@x.com")),
-            row("S-A", 4000L, 9.0, key("erin@x.com")));
+            row(device("S-A"), 500L, 1.0, key("alice@x.com")),
+            row(device("S-A"), 2000L, 1.0, key("alice@x.com")),
+            row(device("S-A"), 2000L, 2.0, key("alice@x.com")),
+            row(device("S-A"), 2500L, 1.0, key("erin@x.com")),
+            row(device("S-A"), 4000L, 1.0, key("alice@x.com")),
+            row(device("S-A"), 4000L, 9.0, key("erin@x.com")));
   }
 
   @Test
   void timestampJoinReproducesTheOldGlueCollision() {
     curate("flag", "timestamp");
-    assertThat(sql("SELECT serialNumber, sensorReadingTime, x, customerKey FROM stedi.machine_learning_curated"))
-        .hasSize(7).contains(row("S-A", 2000L, 7.0, key("frank@x.com"))); // frank's phone on alice's Step Trainer
+    assertThat(sql("SELECT deviceKey, sensorReadingTime, x, customerKey FROM stedi.machine_learning_curated"))
+        .hasSize(7).contains(row(device("S-A"), 2000L, 7.0, key("frank@x.com"))); // frank's phone on alice's Step Trainer
   }
 
   @Test
@@ -160,7 +164,7 @@ class CurationSemanticsTest extends SparkTestBase {
         row("alice@x.com", 2000L, 1.0), row("alice@x.com", 2000L, 2.0), row("alice@x.com", 4000L, 1.0),
         row("erin@x.com", 4000L, 9.0), row("frank@x.com", 2000L, 7.0));
     assertThat(sql("SELECT serialNumber, sensorReadingTime FROM stedi.step_trainer_trusted")).containsExactlyInAnyOrder(
-        row("S-A", 2000L), row("S-A", 2500L), row("S-A", 4000L), row("S-F", 9000L));
+        row(device("S-A"), 2000L), row(device("S-A"), 2500L), row(device("S-A"), 4000L), row("S-F", 9000L));
     assertThat(sql("SELECT sensorReadingTime, x, customerKey FROM stedi.machine_learning_curated"))
         .containsExactlyInAnyOrder(row(2000L, 1.0, key("alice@x.com")), row(2000L, 2.0, key("alice@x.com")),
             row(4000L, 1.0, key("alice@x.com")), row(4000L, 9.0, key("erin@x.com")));

@@ -145,8 +145,10 @@ class ProductionTopologyIT {
             .containsExactlyInAnyOrder(emails.get(0), emails.get(1));
         assertThat(rows(catalog, "step_trainer_trusted")).isNotEmpty()
             .allSatisfy(r -> assertThat(r.getField("serialNumber")).isIn("prod-st-1", "prod-st-2"));
+        // pseudonymous: a device key (an HMAC) instead of the serial, which customers_curated maps to an email
         assertThat(rows(catalog, "machine_learning_curated")).isNotEmpty()
-            .allSatisfy(r -> assertThat(r.getField("serialNumber")).isIn("prod-st-1", "prod-st-2"));
+            .allSatisfy(r -> assertThat((String) r.getField("deviceKey")).matches("[0-9a-f]{64}"))
+            .allSatisfy(r -> assertThat(r.struct().field("serialNumber")).isNull());
 
         // Data and metadata live in the bucket; nothing of the warehouse is on the local disk.
         Set<String> objects = new HashSet<>(services.objectKeys(bucket, "warehouse/"));

@@ -29,11 +29,14 @@ public final class GatewayConfig {
   public static final ConfigKey<Integer> MQTT_MAX_CONNECTIONS_PER_DEVICE = ConfigKey.integer(
       "gateway.mqtt.max-connections-per-device", "2", "Concurrent MQTT connections one device may hold.");
   public static final ConfigKey<Integer> MQTT_MAX_KEEP_ALIVE = ConfigKey.integer("gateway.mqtt.max-keep-alive-seconds",
-      "300", "Largest keep-alive a device may ask for.");
+      "300", "Largest keep-alive a device may ask for: MQTT 5 devices asking for more (or 0) are told this value; "
+          + "MQTT 3.1.1 devices asking for more or for 0 are refused (CONNACK 2).");
   public static final ConfigKey<Integer> HTTP_MAX_BATCH = ConfigKey.integer("gateway.http.max-batch", "1000",
       "Most readings in one POST /v1/accelerometer.");
   public static final ConfigKey<Integer> HTTP_EVENT_LOOPS = ConfigKey.integer("gateway.http.event-loops", "0",
       "Event loops serving HTTP (each parses, validates and answers its own connections); 0 means one per CPU core.");
+  public static final ConfigKey<java.time.Duration> HTTP_IDLE_TIMEOUT = ConfigKey.duration("gateway.http.idle-timeout",
+      "2m", "An HTTP connection with no traffic for this long is closed.");
   public static final ConfigKey<Long> HTTP_MAX_BODY_BYTES = ConfigKey.size("gateway.http.max-body-bytes", "1m",
       "Largest HTTP request body; larger ones get 413.");
   public static final ConfigKey<Duration> IDEMPOTENCY_RETENTION = ConfigKey.duration("gateway.idempotency.retention",
@@ -56,7 +59,7 @@ public final class GatewayConfig {
 
   /** Every gateway key, in documentation order. */
   public static final List<ConfigKey<?>> KEYS = List.of(HOST, MQTT_PORT, HTTP_PORT, TLS_CERT, TLS_KEY,
-      MQTT_MAX_MESSAGE_BYTES, MQTT_MAX_CONNECTIONS_PER_DEVICE, MQTT_MAX_KEEP_ALIVE, HTTP_MAX_BATCH, HTTP_EVENT_LOOPS, HTTP_MAX_BODY_BYTES,
+      MQTT_MAX_MESSAGE_BYTES, MQTT_MAX_CONNECTIONS_PER_DEVICE, MQTT_MAX_KEEP_ALIVE, HTTP_MAX_BATCH, HTTP_EVENT_LOOPS, HTTP_IDLE_TIMEOUT, HTTP_MAX_BODY_BYTES,
       IDEMPOTENCY_RETENTION, CREDENTIALS_FILE, BRIDGE_URL, BRIDGE_TOPIC, BRIDGE_CLIENT_ID, BRIDGE_USER, BRIDGE_PASSWORD,
       ERASURE_REFRESH);
 
@@ -101,6 +104,12 @@ public final class GatewayConfig {
     }
     if (get(MQTT_MAX_MESSAGE_BYTES) < 256 || get(MQTT_MAX_MESSAGE_BYTES) > 256 * 1024 * 1024) {
       throw new IllegalArgumentException("gateway.mqtt.max-message-bytes must be 256..268435456");
+    }
+    if (get(HTTP_IDLE_TIMEOUT).toSeconds() < 1 || get(HTTP_IDLE_TIMEOUT).toHours() > 24) {
+      throw new IllegalArgumentException("gateway.http.idle-timeout must be between 1s and 24h");
+    }
+    if (get(HTTP_EVENT_LOOPS) < 0 || get(HTTP_EVENT_LOOPS) > 64) {
+      throw new IllegalArgumentException("gateway.http.event-loops must be 0..64");
     }
     if (get(MQTT_MAX_CONNECTIONS_PER_DEVICE) < 1) {
       throw new IllegalArgumentException("gateway.mqtt.max-connections-per-device must be at least 1");

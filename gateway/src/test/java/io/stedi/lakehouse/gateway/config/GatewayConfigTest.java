@@ -42,6 +42,7 @@ class GatewayConfigTest {
     assertThat(c.get(GatewayConfig.HTTP_MAX_BATCH)).isEqualTo(1000);
     assertThat(c.get(GatewayConfig.HTTP_MAX_BODY_BYTES)).isEqualTo(1L << 20);
     assertThat(c.get(GatewayConfig.HTTP_EVENT_LOOPS)).isZero();
+    assertThat(c.get(GatewayConfig.HTTP_IDLE_TIMEOUT)).isEqualTo(java.time.Duration.ofMinutes(2));
     assertThat(c.get(GatewayConfig.IDEMPOTENCY_RETENTION)).isEqualTo(Duration.ofHours(24));
     assertThat(c.get(GatewayConfig.CREDENTIALS_FILE)).isEmpty();
     assertThat(c.get(GatewayConfig.BRIDGE_URL)).isEmpty();
@@ -50,7 +51,7 @@ class GatewayConfigTest {
     assertThat(c.get(GatewayConfig.BRIDGE_USER)).isEmpty();
     assertThat(c.get(GatewayConfig.BRIDGE_PASSWORD)).isEmpty();
     assertThat(c.get(GatewayConfig.ERASURE_REFRESH)).isEqualTo(Duration.ofSeconds(5));
-    assertThat(GatewayConfig.KEYS).as("a new key needs a pinned default above").hasSize(19);
+    assertThat(GatewayConfig.KEYS).as("a new key needs a pinned default above").hasSize(20);
     assertThat(c.tls()).isFalse();
     assertThat(c.lakehouse().get(LakehouseConfig.INSTANCE_ID)).isEqualTo("writer-1");
   }

@@ -132,6 +132,20 @@ class HttpIngestIT {
     return out.get(out.size() - 1);
   }
 
+  // ---------------------------------------------------------------- authentication first
+
+  /**
+   * The token is checked before the body is read: an unauthenticated sender gets 401 even for a body above
+   * gateway.http.max-body-bytes (which an authenticated one would get 413 for), so it cannot make the gateway buffer
+   * a megabyte per request.
+   */
+  @Test
+  void anUnauthenticatedRequestIsRefusedBeforeItsBodyIsRead() throws Exception {
+    String big = "[" + "1,".repeat(700_000) + "1]"; // 1.4 MB, above the 1 MiB default
+    assertThat(post(gw, "/v1/accelerometer", null, "application/json", big).statusCode()).isEqualTo(401);
+    assertThat(post(gw, "/v1/accelerometer", svc, "application/json", big).statusCode()).isEqualTo(413);
+  }
+
   // ---------------------------------------------------------------- accepted
 
   @Test

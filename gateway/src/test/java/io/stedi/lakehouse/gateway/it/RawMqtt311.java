@@ -57,12 +57,18 @@ final class RawMqtt311 implements AutoCloseable {
    * clean gets a Session Expiry Interval of 300 s (MQTT 5 §3.1.2.11.2), so the server keeps it.
    */
   ConnAck connect(String clientId, String user, String password, boolean cleanSession) throws IOException {
+    return connect(clientId, user, password, cleanSession, 60);
+  }
+
+  /** Like {@link #connect(String, String, String, boolean)} asking for {@code keepAlive} seconds (§3.1.2.10). */
+  ConnAck connect(String clientId, String user, String password, boolean cleanSession, int keepAlive)
+      throws IOException {
     ByteArrayOutputStream v = new ByteArrayOutputStream();
     writeString(v, "MQTT");
     v.write(v5 ? 5 : 4); // protocol level 4 = 3.1.1, 5 = MQTT 5
     v.write(0x80 | 0x40 | (cleanSession ? 0x02 : 0)); // user name, password, clean session / clean start
-    v.write(0);
-    v.write(60); // keep alive 60 s
+    v.write(keepAlive >> 8);
+    v.write(keepAlive & 0xFF);
     if (v5) {
       if (cleanSession) {
         v.write(0); // no properties

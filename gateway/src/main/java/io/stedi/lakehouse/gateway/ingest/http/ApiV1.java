@@ -31,6 +31,23 @@ final class ApiV1 {
     this.ingest = ingest;
   }
 
+  private static final String TOKEN = "stedi.token";
+
+  /**
+   * Runs before the body is buffered: a request without a valid bearer token gets 401 before the gateway reads (and
+   * holds in memory) up to gateway.http.max-body-bytes of it.
+   */
+  void authenticate(RoutingContext ctx) {
+    Optional<CredentialStore.Token> token = credentials.authenticateToken(bearer(ctx));
+    if (token.isEmpty()) {
+      ingest.metrics().rejected(Protocol.HTTPS.label(), ErrorCode.UNAUTHENTICATED.code(), 1);
+      ApiError.send(ctx, 401, ErrorCode.UNAUTHENTICATED, "a valid 'Authorization: Bearer <token>' header is required");
+      return;
+    }
+    ctx.put(TOKEN, token.get());
+    ctx.next();
+  }
+
   /** Handles {@code POST /v1/<zone.httpPath()>}: a batch (array) or one record, as the zone's descriptor says. */
   void handle(RoutingContext ctx, Zone zone) {
     int maxReadings = zone.httpBatch() ? config.get(GatewayConfig.HTTP_MAX_BATCH) : 1;
@@ -40,13 +57,7 @@ final class ApiV1 {
       ApiError.send(ctx, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json, got " + type);
       return;
     }
-    Optional<CredentialStore.Token> token = credentials.authenticateToken(bearer(ctx));
-    if (token.isEmpty()) {
-      ingest.metrics().rejected(Protocol.HTTPS.label(), ErrorCode.UNAUTHENTICATED.code(), 1);
-      ApiError.send(ctx, 401, ErrorCode.UNAUTHENTICATED, "a valid 'Authorization: Bearer <token>' header is required");
-      return;
-    }
-    CredentialStore.Token t = token.get();
+    CredentialStore.Token t = ctx.get(TOKEN); // authenticated before the body was read (authenticate)
     Buffer body = ctx.body().buffer();
     byte[] bytes = body == null ? new byte[0] : body.getBytes();
     String idemHeader = ctx.request().getHeader("Idempotency-Key");

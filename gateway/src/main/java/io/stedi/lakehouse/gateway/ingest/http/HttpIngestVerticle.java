@@ -81,6 +81,7 @@ public final class HttpIngestVerticle extends AbstractVerticle {
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(ingest.metrics().scrape()));
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openapi));
+    router.post("/v1/*").handler(api::authenticate);
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.get(GatewayConfig.HTTP_MAX_BODY_BYTES)));
     // one route per zone the app posts, from the zones' descriptors: /v1/accelerometer, /v1/customers
     for (io.stedi.lakehouse.table.Zone zone : io.stedi.lakehouse.table.Zone.values()) {
@@ -100,7 +101,10 @@ public final class HttpIngestVerticle extends AbstractVerticle {
     });
 
     HttpServerOptions o = new HttpServerOptions().setHost(config.get(GatewayConfig.HOST))
-        .setPort(config.get(GatewayConfig.HTTP_PORT)).setCompressionSupported(false);
+        .setPort(config.get(GatewayConfig.HTTP_PORT)).setCompressionSupported(false)
+        // a connection that sends nothing for this long is closed: idle clients do not hold sockets forever
+        .setIdleTimeout((int) config.get(GatewayConfig.HTTP_IDLE_TIMEOUT).toSeconds())
+        .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
     if (config.tls()) {
       o.setSsl(true).setUseAlpn(true).setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
           .setKeyCertOptions(new PemKeyCertOptions().setCertPath(config.get(GatewayConfig.TLS_CERT))

@@ -40,6 +40,8 @@ public final class MqttIngestVerticle extends AbstractVerticle {
   private final CredentialStore credentials;
   private final IngestService ingest;
   private final MqttSessions sessions = new MqttSessions();
+  /** The open connection of each session (device and client id), for session takeover. */
+  private final java.util.concurrent.ConcurrentHashMap<String, MqttEndpoint> live = new java.util.concurrent.ConcurrentHashMap<>();
   private MqttServer server;
   private final AtomicInteger boundPort = new AtomicInteger(-1);
 
@@ -89,7 +91,8 @@ public final class MqttIngestVerticle extends AbstractVerticle {
     String secret = ep.auth() == null ? null : ep.auth().getPassword();
     if (!credentials.authenticateDevice(user, secret)) {
       // MQTT 3.1.1 §3.2.2.3 return code 5 / MQTT 5 §3.2.2.2 reason 0x87: not authorized. The secret is never logged.
-      LOG.warn("mqtt connect refused: device {} (client {}) not authorized", user, ep.clientIdentifier());
+      // both names are the caller's choice: logged sanitised (printable, bounded), never verbatim
+      LOG.warn("mqtt connect refused: device {} (client {}) not authorized", forLog(user), forLog(ep.clientIdentifier()));
       ingest.metrics().rejected("mqtt", ErrorCode.UNAUTHENTICATED.code(), 1);
       ep.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
           : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
@@ -103,8 +106,36 @@ public final class MqttIngestVerticle extends AbstractVerticle {
           : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
       return;
     }
+    int keepAlive = ep.keepAliveTimeSeconds();
+    int maxKeepAlive = config.get(GatewayConfig.MQTT_MAX_KEEP_ALIVE);
+    if (!v5 && (keepAlive == 0 || keepAlive > maxKeepAlive)) {
+      // MQTT 3.1.1 cannot tell a client to use another keep-alive (MQTT 5 can: Server Keep Alive, below). 0 would
+      // let a half-open link hold the device's session forever (§3.1.2.10), so refuse it the way mosquitto's
+      // max_keepalive does: CONNACK return code 2, identifier rejected (§3.2.2.3).
+      LOG.warn("mqtt connect refused: device {} asked for keep-alive {} s (MQTT 3.1.1 devices must use 1..{})",
+          user, keepAlive, maxKeepAlive);
+      ingest.metrics().rejected("mqtt", "keep_alive", 1);
+      ep.reject(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED);
+      return;
+    }
+    // a session belongs to the device and its client id: another device using the same id gets its own
+    String sessionId = user + '\u0000' + ep.clientIdentifier();
+    // MQTT 3.1.1 §3.1.4 (MQTT-3.1.4-2), MQTT 5 §3.1.4: a CONNECT with the client id of a connected client takes
+    // over; the server disconnects the existing one (MQTT 5: reason 0x8E Session taken over). A device whose link
+    // went half-open reconnects at once instead of waiting out the old link's keep-alive.
+    MqttEndpoint previous = live.put(sessionId, ep);
+    if (previous != null) {
+      LOG.info("mqtt: device {} connected again with the same client id; closing its previous connection", user);
+      if (previous.protocolVersion() == MQTT_5) {
+        previous.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
+      } else {
+        previous.close();
+      }
+    }
     int max = config.get(GatewayConfig.MQTT_MAX_CONNECTIONS_PER_DEVICE);
-    if (!sessions.acquire(user, max)) {
+    // a takeover replaces a connection: it needs no new slot (the previous one's is released when it closes)
+    if (!sessions.acquire(user, previous != null ? max + 1 : max)) {
+      live.remove(sessionId, ep);
       LOG.warn("mqtt connect refused: device {} already holds {} connections", user, max);
       ingest.metrics().rejected("mqtt", "connection_limit", 1);
       ep.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
@@ -112,8 +143,6 @@ public final class MqttIngestVerticle extends AbstractVerticle {
       return;
     }
     MqttSessions.State[] state = new MqttSessions.State[1];
-    // a session belongs to the device and its client id: another device using the same id gets its own
-    String sessionId = user + '\u0000' + ep.clientIdentifier();
     boolean present = sessions.open(sessionId, ep.isCleanSession(), state);
     DeviceConnection conn = new DeviceConnection(vertx, ep, user, v5, ingest, topics(user));
     ep.publishAutoAck(false);
@@ -143,12 +172,13 @@ public final class MqttIngestVerticle extends AbstractVerticle {
     boolean keepSession = !ep.isCleanSession() && (!v5 || sessionExpirySeconds(ep) > 0);
     ep.closeHandler(x -> {
       sessions.release(user);
-      sessions.close(sessionId, !keepSession);
+      if (live.remove(sessionId, ep)) {
+        sessions.close(sessionId, !keepSession); // not when taken over: the session is the new connection's now
+      }
       ingest.metrics().connectedDevices().decrementAndGet();
       conn.closed();
     });
     ingest.metrics().connectedDevices().incrementAndGet();
-    int maxKeepAlive = config.get(GatewayConfig.MQTT_MAX_KEEP_ALIVE);
     if (v5 && (ep.keepAliveTimeSeconds() == 0 || ep.keepAliveTimeSeconds() > maxKeepAlive)) {
       // MQTT 5 §3.2.2.3.14 Server Keep Alive: the client must use the server's value.
       MqttProperties props = new MqttProperties();
@@ -164,6 +194,19 @@ public final class MqttIngestVerticle extends AbstractVerticle {
     MqttProperties.MqttProperty<?> p = props == null ? null
         : props.getProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value());
     return p == null ? 0 : Integer.toUnsignedLong((Integer) p.value());
+  }
+
+  /** A name a client chose, fit for a log line: printable ASCII only, at most 64 characters. */
+  static String forLog(String s) {
+    if (s == null) {
+      return "(none)";
+    }
+    StringBuilder b = new StringBuilder(Math.min(s.length(), 64) + 1);
+    for (int i = 0; i < s.length() && b.length() < 64; i++) {
+      char c = s.charAt(i);
+      b.append(c >= 0x20 && c < 0x7F ? c : '?');
+    }
+    return s.length() > 64 ? b.append('…').toString() : b.toString();
   }
 
   /**
