@@ -181,7 +181,8 @@ public final class CommitCoordinator implements Closeable {
       return;
     }
     flush();
-    dedup.sync();
+    // the commit loop synced the dedup identities of everything through drainedLsn before it moved drainedLsn
+    // (dedup is the loop's alone); the segments it could not delete then were the active one, closed just now
     wal.truncateThrough(drainedLsn);
   }
 

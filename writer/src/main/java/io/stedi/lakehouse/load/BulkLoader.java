@@ -79,8 +79,12 @@ public final class BulkLoader {
       Set<String> hashesQuarantine = new LinkedHashSet<>();
       Map<String, LoadPipeline.FileCounts> counts = new LinkedHashMap<>();
       long bytesDone = 0;
-      try (LoadPipeline pipeline = new LoadPipeline(zone, landing, quarantine, target, runId,
-          config.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES), arrivalMillis, config.loadThreads())) {
+      // an old export must not bring back a customer erased with bin/stedi forget: rows of a forgotten identity are
+      // dropped (counted as forbidden, content not kept), whenever they were recorded
+      try (io.stedi.lakehouse.erasure.ForgottenIdentities forgotten = io.stedi.lakehouse.erasure.ForgottenIdentities
+              .start(catalog, java.time.Duration.ofMinutes(1), io.stedi.lakehouse.erasure.ForgottenIdentities.Registrations.NONE);
+          LoadPipeline pipeline = new LoadPipeline(zone, landing, quarantine, target, runId,
+          config.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES), arrivalMillis, config.loadThreads(), forgotten.walFilter())) {
         for (InputFiles.Input in : inputs) {
           files.add(in.location());
           String hash = contentHash(in, s3);

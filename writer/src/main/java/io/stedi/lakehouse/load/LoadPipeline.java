@@ -58,6 +58,8 @@ final class LoadPipeline implements AutoCloseable {
   private final long targetFileBytes;
   private final String runId;
   private final int maxPayload;
+  /** Drops rows of identities erased with bin/stedi forget. */
+  private final io.stedi.lakehouse.commit.EntryFilter forgotten;
   private final long arrivalMillis;
   private final OffsetDateTime arrival;
   private final List<Worker> workers = new ArrayList<>();
@@ -65,7 +67,8 @@ final class LoadPipeline implements AutoCloseable {
   private int next;
 
   LoadPipeline(Zone zone, Table landing, Table quarantine, long targetFileBytes, String runId, int maxPayload,
-      long arrivalMillis, int threads) {
+      long arrivalMillis, int threads, io.stedi.lakehouse.commit.EntryFilter forgotten) {
+    this.forgotten = forgotten;
     this.zone = zone;
     this.landing = landing;
     this.quarantine = quarantine;
@@ -187,7 +190,11 @@ final class LoadPipeline implements AutoCloseable {
           c.file().blank.incrementAndGet();
         } else {
           ParseResult p = LandingParser.parse(zone, d, pos, stop - pos);
-          if (p.ok()) {
+          if (p.ok() && forgotten.dropLanding(p.row())) {
+            // not quarantined either: the line holds the erased identity
+            c.file().rejected.computeIfAbsent(io.stedi.lakehouse.error.ErrorCode.FORBIDDEN.code(), k -> new AtomicLong())
+                .incrementAndGet();
+          } else if (p.ok()) {
             GenericRecord r = p.row().toRecord(rows.schema(), arrival, "load", c.keyPrefix() + lineNo);
             rows.write(r);
             rowsWritten++;

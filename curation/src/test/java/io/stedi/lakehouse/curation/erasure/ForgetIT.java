@@ -12,6 +12,7 @@ import io.stedi.lakehouse.erasure.ErasureReceiptTable;
 import io.stedi.lakehouse.erasure.IdentityKind;
 import io.stedi.lakehouse.load.BulkLoader;
 import io.stedi.lakehouse.load.LoadProgress;
+import io.stedi.lakehouse.load.LoadSummary;
 import io.stedi.lakehouse.table.LandingTables;
 import io.stedi.lakehouse.table.Zone;
 import java.io.PrintWriter;
@@ -106,6 +107,21 @@ class ForgetIT extends SparkTestBase {
   void noFileUnderTheWarehouseHoldsTheEmailSerialOrKey() {
     assertThat(forget.code).as(forget.err).isZero();
     assertThat(WarehouseScan.filesHolding(spark, warehouse(), needles(EMAIL, SERIAL))).isEmpty();
+  }
+
+  @Test
+  void loadingAnOldExportDoesNotBringTheCustomerBack() throws Exception {
+    assertThat(forget.code).as(forget.err).isZero();
+    Path export = tempDir.resolve("old-export-accel.json");
+    // the same readings an export of before the erasure would hold (new bytes, so not skipped as already loaded)
+    Files.writeString(export, "{\"user\":\"" + EMAIL + "\",\"timeStamp\":1655564999123,\"x\":1,\"y\":2,\"z\":3}\n"
+        + "{\"user\":\"" + EMAIL.toUpperCase() + "\",\"timeStamp\":1655564999124,\"x\":1,\"y\":2,\"z\":3}\n");
+    LoadSummary s = new BulkLoader(catalog(), config).load(Zone.ACCELEROMETER, List.of(export.toString()),
+        LoadProgress.NONE);
+    assertThat(s.rowsLoaded()).isZero();
+    assertThat(s.rejectedByReason()).containsEntry("forbidden", 2L);
+    assertThat(count("accelerometer_landing", santosh("accelerometer_landing"))).isZero();
+    assertThat(count("quarantine", santosh("quarantine"))).as("not quarantined either").isZero();
   }
 
   @Test

@@ -3,8 +3,6 @@ package io.stedi.lakehouse.gateway.ingest;
 import io.stedi.lakehouse.commit.CommitCoordinator;
 import io.stedi.lakehouse.commit.WalEntry;
 import io.stedi.lakehouse.erasure.IdentityKind;
-import io.stedi.lakehouse.table.Zone;
-import java.nio.charset.StandardCharsets;
 import io.stedi.lakehouse.error.ErrorCode;
 import io.stedi.lakehouse.error.StediException;
 import io.stedi.lakehouse.gateway.auth.CredentialStore;
@@ -12,8 +10,10 @@ import io.stedi.lakehouse.gateway.auth.ErasureGuard;
 import io.stedi.lakehouse.gateway.ops.GatewayMetrics;
 import io.stedi.lakehouse.parse.LandingRow;
 import io.stedi.lakehouse.parse.Rejection;
+import io.stedi.lakehouse.table.Zone;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,8 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What both protocols share: durable appends through the writer's {@link CommitCoordinator}, quarantine
- * records for rejected input, unique idempotency keys, and metrics.
+ * The ingest path every protocol calls ({@link #ingest}): ownership and erasure checks, validation against the
+ * zone's descriptor, durable appends through the writer's {@link CommitCoordinator}, quarantine records for
+ * rejected input, unique delivery keys, and metrics.
  */
 public final class IngestService {
   private static final Logger LOG = LoggerFactory.getLogger(IngestService.class);
