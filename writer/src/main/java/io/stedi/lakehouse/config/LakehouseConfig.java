@@ -78,6 +78,17 @@ public final class LakehouseConfig {
   public static final ConfigKey<Integer> LOAD_THREADS = ConfigKey.integer("load.threads", "0",
       "Parse-and-write threads of bin/stedi load; 0 means one per CPU core.");
 
+  /**
+   * Refuses a secret that still holds the placeholder of {@code deploy/stedi.env.example} ("change-me..."): a
+   * deployment copied from the example without replacing its secrets must not start.
+   */
+  public static void refusePlaceholder(String key, String value) {
+    if (value != null && value.toLowerCase(java.util.Locale.ROOT).contains("change-me")) {
+      throw new IllegalArgumentException(key + " still holds the placeholder of deploy/stedi.env.example; set a real "
+          + "secret (for example: openssl rand -base64 32)");
+    }
+  }
+
   /** Every key, in documentation order. */
   public static final List<ConfigKey<?>> KEYS = List.of(HOME, CATALOG_TYPE, CATALOG_NAME, CATALOG_URI, CATALOG_USER,
       CATALOG_PASSWORD, CATALOG_TOKEN, WAREHOUSE, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY,
@@ -126,6 +137,9 @@ public final class LakehouseConfig {
   public void validate() {
     if (get(HOME).isBlank()) {
       throw new IllegalArgumentException("stedi.home must not be empty");
+    }
+    for (ConfigKey<?> k : SECRETS) {
+      refusePlaceholder(k.name(), String.valueOf(get(k)));
     }
     if (get(CATALOG_TYPE) == CatalogType.JDBC && get(CATALOG_URI).isBlank()) {
       throw new IllegalArgumentException("catalog.uri must be a JDBC URL when catalog.type=jdbc");

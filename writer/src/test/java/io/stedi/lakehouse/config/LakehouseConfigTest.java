@@ -94,6 +94,15 @@ class LakehouseConfigTest {
   }
 
   @Test
+  void placeholderSecretsOfTheDeploymentExampleRefuseToStart() {
+    assertThatThrownBy(() -> over("catalog.password", "change-me-catalog-password"))
+        .hasMessageStartingWith("catalog.password still holds the placeholder");
+    assertThatThrownBy(() -> over("s3.secret-access-key", "CHANGE-ME-s3-secret-key"))
+        .hasMessageStartingWith("s3.secret-access-key still holds the placeholder");
+    assertThat(over("catalog.password", "a-real-one").get(LakehouseConfig.CATALOG_PASSWORD)).isEqualTo("a-real-one");
+  }
+
+  @Test
   void validateNamesTheKey() {
     assertThatThrownBy(() -> over("catalog.type", "jdbc")).hasMessageStartingWith("catalog.uri must be a JDBC URL");
     assertThatThrownBy(() -> over("catalog.type", "rest")).hasMessageStartingWith("catalog.uri must be the REST");

@@ -107,6 +107,7 @@ public final class CurationConfig {
 
   public void validate() {
     String secret = get(CUSTOMER_KEY_SECRET);
+    LakehouseConfig.refusePlaceholder(CUSTOMER_KEY_SECRET.name(), secret);
     if (!secret.isEmpty() && secret.length() < 16) {
       throw new IllegalArgumentException("curation.customer-key-secret must be at least 16 characters");
     }

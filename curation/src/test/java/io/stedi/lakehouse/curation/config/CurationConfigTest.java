@@ -36,6 +36,8 @@ class CurationConfigTest {
         .hasMessageContaining("flag|window");
     assertThatThrownBy(() -> over("curation.customer-key-secret", "short"))
         .hasMessageStartingWith("curation.customer-key-secret must be");
+    assertThatThrownBy(() -> over("curation.customer-key-secret", "change-me-to-32-random-characters"))
+        .hasMessageStartingWith("curation.customer-key-secret still holds the placeholder");
     assertThatThrownBy(() -> over("curation.master", " ")).hasMessageStartingWith("curation.master must not be empty");
     assertThatThrownBy(() -> over("maintain.target-file-size", "12")).hasMessageStartingWith("maintain.target-file-size");
     assertThatThrownBy(() -> over("maintain.target-file-size", "big")).hasMessageStartingWith("maintain.target-file-size");

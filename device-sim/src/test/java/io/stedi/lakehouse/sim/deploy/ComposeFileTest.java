@@ -1,6 +1,7 @@
 package io.stedi.lakehouse.sim.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stedi.lakehouse.config.ConfigKey;
 import io.stedi.lakehouse.config.ConfigSources;
@@ -88,6 +89,11 @@ class ComposeFileTest {
       // The writer's keys are validated as the services will: a bad value fails here, not at deploy time.
       LakehouseConfig c = lakehouse(service);
       assertThat(c.get(LakehouseConfig.CATALOG_TYPE).name()).isEqualTo("JDBC");
+      if (!Files.isRegularFile(ComposeFile.ROOT.resolve("deploy/stedi.env"))) {
+        // with the example's secrets unchanged, the service refuses to start
+        assertThatThrownBy(() -> LakehouseConfig.from(ConfigSources.of(Map.of(), compose.effectiveEnvironment(service),
+            null, LakehouseConfig.KEYS))).as(service).hasMessageContaining("placeholder");
+      }
     }
   }
 
@@ -169,6 +175,10 @@ class ComposeFileTest {
         "STEDI_CURATION_CUSTOMER_KEY_SECRET");
     assertThat(example.get("STEDI_CURATION_CUSTOMER_KEY_SECRET")).hasSizeGreaterThanOrEqualTo(16);
     assertThat(example.get("STEDI_S3_SECRET_ACCESS_KEY")).as("MinIO wants 8+ characters").hasSizeGreaterThanOrEqualTo(8);
+    // the example's secrets are placeholders the product refuses, so a copy that was not edited does not start
+    for (String secret : List.of("STEDI_CATALOG_PASSWORD", "STEDI_S3_SECRET_ACCESS_KEY", "STEDI_CURATION_CUSTOMER_KEY_SECRET")) {
+      assertThat(example.get(secret)).as("%s in the example is a placeholder", secret).startsWith("change-me");
+    }
     for (String service : compose.serviceNames()) {
       for (String var : compose.environment(service).keySet()) {
         assertThat(var).as("secret %s of %s belongs in the env file, not in docker-compose.yml", var, service)
@@ -299,8 +309,10 @@ class ComposeFileTest {
     }
   }
 
+  /** The service's writer config as a deployer would give it: the example's placeholders replaced by secrets. */
   private LakehouseConfig lakehouse(String service) {
-    Map<String, String> env = compose.effectiveEnvironment(service);
+    Map<String, String> env = new java.util.LinkedHashMap<>(compose.effectiveEnvironment(service));
+    env.replaceAll((k, v) -> v.startsWith("change-me") ? "deployed-" + k.toLowerCase(java.util.Locale.ROOT) : v);
     return LakehouseConfig.from(ConfigSources.of(Map.of(), env, null, LakehouseConfig.KEYS));
   }
 

@@ -79,7 +79,7 @@ class ProductionTopologyIT {
     assumeTrue(Files.isExecutable(STEDI), "bin/stedi not found");
 
     ComposeFile compose = ComposeFile.load();
-    Map<String, String> composeGateway = compose.effectiveEnvironment("gateway");
+    Map<String, String> composeGateway = withOwnSecrets(compose.effectiveEnvironment("gateway"));
     LakehouseConfig asComposed = config(composeGateway);
     URI jdbc = URI.create(asComposed.catalogUri().substring("jdbc:".length()));
     String bucket = URI.create(asComposed.warehouse()).getHost();
@@ -89,7 +89,7 @@ class ProductionTopologyIT {
       Map<String, String> hosts = Map.of("postgres", "127.0.0.1:" + services.postgresPort(),
           "minio", "127.0.0.1:" + services.s3Port());
       Map<String, String> gatewayEnv = onLoopback(composeGateway, hosts, tmp.resolve("gateway-home"));
-      Map<String, String> curationEnv = onLoopback(compose.effectiveEnvironment("curation"), hosts,
+      Map<String, String> curationEnv = onLoopback(withOwnSecrets(compose.effectiveEnvironment("curation")), hosts,
           tmp.resolve("curation-home"));
 
       Path creds = tmp.resolve("creds.json");
@@ -262,6 +262,17 @@ class ProductionTopologyIT {
     try (CloseableIterable<FileScanTask> tasks = t.newScan().planFiles()) {
       tasks.forEach(task -> out.add(task.file().location()));
     }
+    return out;
+  }
+
+  /**
+   * The committed example's secrets are placeholders the product refuses to start with (as it must); this run
+   * replaces each with a secret of its own, the same for every service.
+   */
+  private static Map<String, String> withOwnSecrets(Map<String, String> env) {
+    Map<String, String> out = new java.util.LinkedHashMap<>(env);
+    out.replaceAll((k, v) -> v != null && v.toLowerCase(java.util.Locale.ROOT).contains("change-me")
+        ? "it-" + Integer.toHexString(v.hashCode()) + "-0123456789abcdef" : v);
     return out;
   }
 }
