@@ -5,7 +5,6 @@ import io.stedi.lakehouse.dedup.DedupWindow;
 import io.stedi.lakehouse.error.ErrorCode;
 import io.stedi.lakehouse.error.StediException;
 import io.stedi.lakehouse.io.DataFileSink;
-import io.stedi.lakehouse.parse.LandingRow;
 import io.stedi.lakehouse.parse.Rejection;
 import io.stedi.lakehouse.table.Quarantine;
 import io.stedi.lakehouse.wal.WalRecord;
