@@ -112,7 +112,7 @@ final class ApiV1 {
         ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json").end(response);
       } else if (outcome instanceof IngestOutcome.Rejected rejected) {
         ReadingBatch b = rejected.batch();
-        ApiError.send(ctx, ApiError.status(b), ApiError.code(b), summary(b), ApiError.details(b));
+        ApiError.send(ctx, ApiError.status(b), ApiError.code(b), summary(b, zone), ApiError.details(b));
       } else {
         unavailable(ctx, "not stored, retry later: " + ((IngestOutcome.Unavailable) outcome).cause().getMessage());
       }
@@ -143,9 +143,9 @@ final class ApiV1 {
     ApiError.send(ctx, 503, ErrorCode.UNAVAILABLE, message);
   }
 
-  private static String summary(ReadingBatch b) {
-    if (b.problems().size() == 1 && b.problems().get(0).index() < 0) {
-      return b.firstRejection().message();
+  private static String summary(ReadingBatch b, Zone zone) {
+    if (b.problems().size() == 1 && (b.problems().get(0).index() < 0 || !zone.httpBatch())) {
+      return b.firstRejection().message(); // the payload as a whole, or the one record a single-record POST carries
     }
     return b.problems().size() + " reading(s) rejected; nothing of this batch was stored: fix them and resend";
   }

@@ -125,12 +125,7 @@ public final class MqttIngestVerticle extends AbstractVerticle {
     // went half-open reconnects at once instead of waiting out the old link's keep-alive.
     MqttEndpoint previous = live.put(sessionId, ep);
     if (previous != null) {
-      LOG.info("mqtt: device {} connected again with the same client id; closing its previous connection", user);
-      if (previous.protocolVersion() == MQTT_5) {
-        previous.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
-      } else {
-        previous.close();
-      }
+      takeOver(previous, user);
     }
     int max = config.get(GatewayConfig.MQTT_MAX_CONNECTIONS_PER_DEVICE);
     // a takeover replaces a connection: it needs no new slot (the previous one's is released when it closes)
@@ -194,6 +189,26 @@ public final class MqttIngestVerticle extends AbstractVerticle {
     MqttProperties.MqttProperty<?> p = props == null ? null
         : props.getProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value());
     return p == null ? 0 : Integer.toUnsignedLong((Integer) p.value());
+  }
+
+  /**
+   * Closes the connection a new CONNECT of the same client id replaces. It may be closing already (its close handler
+   * has not run yet, as after a DISCONNECT just before the new CONNECT): then there is nothing to close.
+   */
+  private static void takeOver(MqttEndpoint previous, String serial) {
+    if (!previous.isConnected()) {
+      return;
+    }
+    LOG.info("mqtt: device {} connected again with the same client id; closing its previous connection", serial);
+    try {
+      if (previous.protocolVersion() == MQTT_5) {
+        previous.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
+      } else {
+        previous.close();
+      }
+    } catch (IllegalStateException closedMeanwhile) {
+      LOG.debug("mqtt: the previous connection of device {} closed on its own", serial);
+    }
   }
 
   /** A name a client chose, fit for a log line: printable ASCII only, at most 64 characters. */
