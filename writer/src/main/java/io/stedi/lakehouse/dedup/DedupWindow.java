@@ -201,7 +201,7 @@ public final class DedupWindow implements Closeable {
     if (generations.isEmpty()) {
       return out;
     }
-    set.touch(ids);
+    set.touch(java.util.Arrays.asList(ids));
     for (int i = 0; i < ids.length; i++) {
       out[i] = ids[i] != null && set.contains(ids[i].hi(), ids[i].lo());
     }
@@ -210,7 +210,7 @@ public final class DedupWindow implements Closeable {
 
   /** Adds the identities of a batch whose rows are durable, touching their slots first (see {@link #containsAll}). */
   public synchronized void addAll(List<ReadingIdentity.Id> ids) {
-    set.touch(ids.toArray(new ReadingIdentity.Id[0]));
+    set.touch(ids);
     for (ReadingIdentity.Id id : ids) {
       add(id);
     }

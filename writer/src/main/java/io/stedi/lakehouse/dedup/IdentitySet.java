@@ -59,7 +59,7 @@ final class IdentitySet {
    * Reads the first slot of each identity's probe sequence, in a loop whose loads do not depend on each other, so
    * the CPU has their cache misses in flight together; the lookups after it then find the lines in cache.
    */
-  void touch(ReadingIdentity.Id[] ids) {
+  void touch(java.util.List<ReadingIdentity.Id> ids) {
     long sink = 0;
     for (ReadingIdentity.Id id : ids) {
       if (id != null) {

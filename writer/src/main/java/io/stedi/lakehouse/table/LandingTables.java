@@ -42,12 +42,16 @@ public final class LandingTables {
 
   private LandingTables() {}
 
-  private static Schema withMeta(Types.NestedField... seed) {
+  /** First field id of the ingestion metadata columns; seed fields count up from 1. */
+  private static final int META_BASE = 1000;
+
+  /** A schema of {@code seed} columns followed by the ingestion metadata columns (every landing zone and quarantine). */
+  static Schema withMeta(Types.NestedField... seed) {
     Types.NestedField[] all = new Types.NestedField[seed.length + 3];
     System.arraycopy(seed, 0, all, 0, seed.length);
-    all[seed.length] = required(Zone.META_BASE + 1, ARRIVAL, Types.TimestampType.withZone());
-    all[seed.length + 1] = optional(Zone.META_BASE + 2, SOURCE, Types.StringType.get());
-    all[seed.length + 2] = optional(Zone.META_BASE + 3, KEY, Types.StringType.get());
+    all[seed.length] = required(META_BASE + 1, ARRIVAL, Types.TimestampType.withZone());
+    all[seed.length + 1] = optional(META_BASE + 2, SOURCE, Types.StringType.get());
+    all[seed.length + 2] = optional(META_BASE + 3, KEY, Types.StringType.get());
     return new Schema(all);
   }
 

@@ -1,7 +1,6 @@
 package io.stedi.lakehouse.table;
 
 import static org.apache.iceberg.types.Types.NestedField.optional;
-import static org.apache.iceberg.types.Types.NestedField.required;
 
 import io.stedi.lakehouse.erasure.IdentityKind;
 import java.util.ArrayList;
@@ -60,9 +59,6 @@ public final class Zone {
       .owner(IdentityKind.SERIAL, "serialNumber").eventTime("sensorReadingTime").mqtt("step-trainer")
       .build();
 
-  /** First field id of the ingestion metadata columns; seed fields count up from 1. */
-  static final int META_BASE = 1000;
-
   private final int walId;
   private final String name;
   private final String landingTable;
@@ -85,18 +81,15 @@ public final class Zone {
     this.landingTable = b.landingTable;
     this.fields = List.copyOf(b.fields);
     Map<String, Integer> idx = new LinkedHashMap<>();
-    Types.NestedField[] cols = new Types.NestedField[fields.size() + 3];
+    Types.NestedField[] seed = new Types.NestedField[fields.size()];
     for (int i = 0; i < fields.size(); i++) {
       ZoneField f = fields.get(i);
-      cols[i] = optional(i + 1, f.name(), f.type().iceberg());
+      seed[i] = optional(i + 1, f.name(), f.type().iceberg());
       putUnique(idx, f.name(), i);
       f.aliases().forEach(a -> putUnique(idx, a, idx.get(f.name())));
     }
-    cols[fields.size()] = required(META_BASE + 1, LandingTables.ARRIVAL, Types.TimestampType.withZone());
-    cols[fields.size() + 1] = optional(META_BASE + 2, LandingTables.SOURCE, Types.StringType.get());
-    cols[fields.size() + 2] = optional(META_BASE + 3, LandingTables.KEY, Types.StringType.get());
     this.index = Map.copyOf(idx);
-    this.schema = new Schema(cols);
+    this.schema = LandingTables.withMeta(seed);
     this.ownerKind = Objects.requireNonNull(b.ownerKind, "a zone needs an owner column");
     this.ownerColumn = column(b.ownerColumn);
     Map<IdentityKind, String> ids = new LinkedHashMap<>(b.identities);
