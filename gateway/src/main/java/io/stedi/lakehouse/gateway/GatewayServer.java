@@ -3,6 +3,7 @@ package io.stedi.lakehouse.gateway;
 import io.stedi.lakehouse.catalog.Catalogs;
 import io.stedi.lakehouse.commit.CommitCoordinator;
 import io.stedi.lakehouse.config.LakehouseConfig;
+import io.stedi.lakehouse.erasure.ErasureKey;
 import io.stedi.lakehouse.erasure.ForgottenIdentities;
 import io.stedi.lakehouse.gateway.auth.CredentialStore;
 import io.stedi.lakehouse.gateway.auth.ErasureGuard;
@@ -61,7 +62,8 @@ public final class GatewayServer implements AutoCloseable {
     CredentialStore credentials = new CredentialStore(config.credentialsFile());
     // read the erasure receipts before the first commit cycle, so that a replayed log drops forgotten readings
     ErasureGuard erasure = new ErasureGuard(credentials, config.reregistrationsFile());
-    erasure.use(ForgottenIdentities.start(catalog, config.get(GatewayConfig.ERASURE_REFRESH), erasure));
+    erasure.use(ForgottenIdentities.start(catalog, ErasureKey.resolve(lake, catalog),
+        config.get(GatewayConfig.ERASURE_REFRESH), erasure));
     CommitCoordinator coordinator = CommitCoordinator.start(catalog, lake, idempotency, erasure.identities().walFilter());
     GatewayMetrics metrics = new GatewayMetrics(coordinator);
     IngestService ingest = new IngestService(vertx, coordinator, metrics, idempotency,

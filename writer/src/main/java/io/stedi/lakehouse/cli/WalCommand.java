@@ -44,7 +44,8 @@ final class WalCommand implements Callable<Integer> {
       Catalog catalog = Catalogs.open(config);
       // Readings of a customer forgotten while they waited in this log must not land now (bin/stedi forget).
       // A drain cannot see the gateway's record of re-registrations, so it drops every identity with a receipt.
-      try (ForgottenIdentities forgotten = ForgottenIdentities.start(catalog, Duration.ofHours(1),
+      try (ForgottenIdentities forgotten = ForgottenIdentities.start(catalog,
+          io.stedi.lakehouse.erasure.ErasureKey.resolve(config, catalog), Duration.ofHours(1),
           ForgottenIdentities.Registrations.NONE);
           CommitCoordinator c = CommitCoordinator.start(catalog, config, SideEntrySink.NONE, forgotten.walFilter())) {
         c.flush();

@@ -75,6 +75,10 @@ public final class LakehouseConfig {
   public static final ConfigKey<Integer> COMMIT_THREADS = ConfigKey.integer("commit.threads", "0",
       "Parquet writer threads of the commit path (decode rows from the write-ahead log, write data files); 0 means "
           + "one per CPU core, 1 writes on the commit thread alone.");
+  public static final ConfigKey<String> ERASURE_HASH_SECRET = ConfigKey.string("erasure.hash-secret", "",
+      "HMAC secret of the identity hashes in stedi.erasure_receipts, which gateways and load read to refuse "
+          + "forgotten customers; every process of a deployment needs the same value (never logged, never in a table). "
+          + "Empty means a random secret kept in <stedi.home>/erasure/hash.secret.");
   public static final ConfigKey<Integer> LOAD_THREADS = ConfigKey.integer("load.threads", "0",
       "Parse-and-write threads of bin/stedi load; 0 means one per CPU core.");
 
@@ -94,9 +98,10 @@ public final class LakehouseConfig {
       CATALOG_PASSWORD, CATALOG_TOKEN, WAREHOUSE, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY,
       INSTANCE_ID, WAL_DIR, WAL_MAX_BYTES, WAL_SEGMENT_BYTES, COMMIT_INTERVAL, COMMIT_MAX_RECORDS, COMMIT_RETRIES,
       TARGET_FILE_BYTES, QUARANTINE_PAYLOAD_BYTES, COMMIT_MAX_BACKOFF, DEDUP_WINDOW, DEDUP_MAX_ENTRIES, LEASE_TTL,
-      COMMIT_THREADS, LOAD_THREADS);
+      COMMIT_THREADS, LOAD_THREADS, ERASURE_HASH_SECRET);
 
-  private static final List<ConfigKey<?>> SECRETS = List.of(CATALOG_PASSWORD, CATALOG_TOKEN, S3_SECRET_KEY);
+  private static final List<ConfigKey<?>> SECRETS = List.of(CATALOG_PASSWORD, CATALOG_TOKEN, S3_SECRET_KEY,
+      ERASURE_HASH_SECRET);
 
   private final Map<ConfigKey<?>, Object> values;
   private final ConfigSources sources;
@@ -140,6 +145,9 @@ public final class LakehouseConfig {
     }
     for (ConfigKey<?> k : SECRETS) {
       refusePlaceholder(k.name(), String.valueOf(get(k)));
+    }
+    if (!get(ERASURE_HASH_SECRET).isEmpty() && get(ERASURE_HASH_SECRET).length() < 16) {
+      throw new IllegalArgumentException("erasure.hash-secret must be at least 16 characters");
     }
     if (get(CATALOG_TYPE) == CatalogType.JDBC && get(CATALOG_URI).isBlank()) {
       throw new IllegalArgumentException("catalog.uri must be a JDBC URL when catalog.type=jdbc");

@@ -7,21 +7,14 @@ import io.stedi.lakehouse.catalog.Retry;
 import io.stedi.lakehouse.table.LandingTables;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.PartitionSpec;
@@ -41,15 +34,17 @@ import org.apache.iceberg.types.Types;
 
 /**
  * {@code stedi.erasure_receipts}: one row per forget request, the proof that an identity was erased. A row
- * never holds the identity itself, only salted hashes (HMAC-SHA256 keyed with a random salt kept in the
- * table property {@value #SALT_PROPERTY}, created once with the table). The gateway reads the hashes to refuse
+ * never holds the identity itself, only keyed hashes ({@link ErasureKey}: HMAC-SHA256 with a secret that is
+ * configuration, not table data). The gateway reads the hashes to refuse
  * forgotten identities; {@code bin/stedi forget} writes a {@code pending} row first and completes it at the end.
  */
 public final class ErasureReceiptTable {
   /** The table's name inside namespace {@code stedi}. */
   public static final String NAME = "erasure_receipts";
-  /** Table property holding the deployment's hashing salt (base64 of 32 random bytes). */
-  public static final String SALT_PROPERTY = "stedi.erasure.salt";
+  /** Table property of earlier versions that held the hashing salt readable by anyone with catalog access. */
+  public static final String LEGACY_SALT_PROPERTY = "stedi.erasure.salt";
+  /** Table property naming the key the hashes were made with ({@link ErasureKey#keyId()}), not the key. */
+  public static final String KEY_ID_PROPERTY = "stedi.erasure.key-id";
   /** Status of a request whose erasure has started but not finished: the identity is refused already. */
   public static final String PENDING = "pending";
   /** Status of a finished erasure. */
@@ -84,10 +79,13 @@ public final class ErasureReceiptTable {
     return TableIdentifier.of(LandingTables.NAMESPACE, NAME);
   }
 
-  /** Creates the table with a fresh random salt if missing, or loads it. Safe when two processes race. */
-  public static Table ensure(Catalog catalog, int retries) {
+  /**
+   * Creates the table if missing, or loads it, checking it was written with {@code key}. Safe when two processes
+   * race.
+   */
+  public static Table ensure(Catalog catalog, int retries, ErasureKey key) {
     TableIdentifier id = id();
-    return Retry.onTransient("create table " + id, retries, () -> {
+    Table table = Retry.onTransient("create table " + id, retries, () -> {
       if (catalog.tableExists(id)) {
         return catalog.loadTable(id);
       }
@@ -98,39 +96,22 @@ public final class ErasureReceiptTable {
           // created concurrently by another process: fine
         }
       }
-      byte[] salt = new byte[32];
-      new SecureRandom().nextBytes(salt);
       try {
         return catalog.buildTable(id, SCHEMA).withPartitionSpec(PartitionSpec.unpartitioned())
             .withProperties(Map.of(TableProperties.FORMAT_VERSION, "2",
                 TableProperties.DELETE_MODE, "copy-on-write", TableProperties.UPDATE_MODE, "copy-on-write",
-                SALT_PROPERTY, Base64.getEncoder().encodeToString(salt)))
+                KEY_ID_PROPERTY, key.keyId()))
             .create();
       } catch (AlreadyExistsException raced) {
-        return catalog.loadTable(id); // the other process's salt wins; everybody reads it from the table
+        return catalog.loadTable(id);
       }
     });
-  }
-
-  /** The table's salt; fails naming the property when it is missing (the table was not made here). */
-  public static String salt(Table table) {
-    String s = table.properties().get(SALT_PROPERTY);
-    if (s == null || s.isBlank()) {
-      throw new IllegalStateException(table.name() + " has no " + SALT_PROPERTY + " property");
+    if (table.properties().containsKey(LEGACY_SALT_PROPERTY)) {
+      throw new IllegalStateException(id + " still has its salt in a table property: resolve the key with "
+          + "ErasureKey.resolve first, which moves it out");
     }
-    return s;
-  }
-
-  /** hex(HMAC-SHA256(salt, kind + ":" + normalized value)): what the receipts store instead of the identity. */
-  public static String hash(String salt, IdentityKind kind, String value) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(salt.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      return HexFormat.of().formatHex(
-          mac.doFinal((kind.label() + ":" + IdentityKind.normalize(value)).getBytes(StandardCharsets.UTF_8)));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is not available", e);
-    }
+    key.check(table);
+    return table;
   }
 
   /** Appends a pending row (one small data file, one commit). */

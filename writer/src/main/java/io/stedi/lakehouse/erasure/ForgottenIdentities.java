@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The identities erased with {@code bin/stedi forget}, as the gateway needs them: {@link #isForgotten} answers
- * from the salted hashes in {@code stedi.erasure_receipts} (pending and complete requests alike), re-read on an
+ * from the keyed hashes in {@code stedi.erasure_receipts} (pending and complete requests alike), re-read on an
  * interval by a background thread, so it never blocks a caller on the catalog. A customer who registers again
  * after the request lifts it: {@link Registrations} tells when an email or serial was (re-)registered.
  */
@@ -41,12 +41,13 @@ public final class ForgottenIdentities implements AutoCloseable {
     Instant registeredAt(IdentityKind kind, String value);
   }
 
-  /** What one read of the receipts holds: the salt and, per hash, the newest request time. */
-  private record State(String salt, Map<String, Instant> requested, long snapshotId) {
-    static final State EMPTY = new State(null, Map.of(), -1);
+  /** What one read of the receipts holds: per hash, the newest request time. */
+  private record State(Map<String, Instant> requested, long snapshotId) {
+    static final State EMPTY = new State(Map.of(), -1);
   }
 
   private final Catalog catalog;
+  private final ErasureKey key;
   private final Registrations registrations;
   private final Map<String, String> hashes = new ConcurrentHashMap<>();
   private final ScheduledExecutorService refresher;
@@ -54,8 +55,9 @@ public final class ForgottenIdentities implements AutoCloseable {
   private Table receipts;
   private volatile boolean warned;
 
-  private ForgottenIdentities(Catalog catalog, Registrations registrations, Duration interval) {
+  private ForgottenIdentities(Catalog catalog, ErasureKey key, Registrations registrations, Duration interval) {
     this.catalog = catalog;
+    this.key = key;
     this.registrations = registrations;
     if (catalog == null) {
       refresher = null;
@@ -73,16 +75,18 @@ public final class ForgottenIdentities implements AutoCloseable {
 
   /** Nothing is forgotten (no catalog). */
   public static ForgottenIdentities none() {
-    return new ForgottenIdentities(null, Registrations.NONE, Duration.ZERO);
+    return new ForgottenIdentities(null, null, Registrations.NONE, Duration.ZERO);
   }
 
   /**
    * Reads the receipts now (a missing table means nothing is forgotten) and then every {@code interval}.
    *
+   * @param key the deployment's {@link ErasureKey#resolve key}
    * @param registrations when identities were registered again, to lift older requests
    */
-  public static ForgottenIdentities start(Catalog catalog, Duration interval, Registrations registrations) {
-    return new ForgottenIdentities(catalog, registrations, interval);
+  public static ForgottenIdentities start(Catalog catalog, ErasureKey key, Duration interval,
+      Registrations registrations) {
+    return new ForgottenIdentities(catalog, key, registrations, interval);
   }
 
   /** Whether {@code value} was forgotten and not registered again since. */
@@ -101,24 +105,22 @@ public final class ForgottenIdentities implements AutoCloseable {
     if (s.requested().isEmpty() || value == null) {
       return null;
     }
-    return s.requested().get(hash(s.salt(), kind, value));
+    return s.requested().get(hash(kind, value));
   }
 
-  /** The salted hash receipts store for {@code value}, or null when no receipt table exists yet. */
+  /** The keyed hash receipts store for {@code value}, or null without a catalog. */
   public String hash(IdentityKind kind, String value) {
-    State s = state;
-    return s.salt() == null || value == null ? null : hash(s.salt(), kind, value);
-  }
-
-  private String hash(String salt, IdentityKind kind, String value) {
-    String key = kind.ordinal() + value;
-    String h = hashes.get(key);
+    if (key == null || value == null) {
+      return null;
+    }
+    String cacheKey = kind.label() + ':' + value;
+    String h = hashes.get(cacheKey);
     if (h == null) {
       if (hashes.size() > MAX_CACHED) {
         hashes.clear(); // a bounded cache: hashing again is cheap, memory is not
       }
-      h = ErasureReceiptTable.hash(salt, kind, value);
-      hashes.put(key, h);
+      h = key.hash(kind, value);
+      hashes.put(cacheKey, h);
     }
     return h;
   }
@@ -149,8 +151,8 @@ public final class ForgottenIdentities implements AutoCloseable {
     }
     Snapshot current = table.currentSnapshot();
     long id = current == null ? -1 : current.snapshotId();
-    String salt = ErasureReceiptTable.salt(table);
-    if (id == state.snapshotId() && salt.equals(state.salt())) {
+    key.check(table);
+    if (id == state.snapshotId()) {
       return;
     }
     Map<String, Instant> requested = new HashMap<>();
@@ -171,10 +173,7 @@ public final class ForgottenIdentities implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("reading " + table.name() + ": " + e.getMessage(), e);
     }
-    if (!salt.equals(state.salt())) {
-      hashes.clear();
-    }
-    state = new State(salt, Map.copyOf(requested), id);
+    state = new State(Map.copyOf(requested), id);
     LOG.info("forgotten identities: {} hashes from {} (snapshot {})", requested.size(), table.name(), id);
   }
 

@@ -81,7 +81,8 @@ public final class BulkLoader {
       // an old export must not bring back a customer erased with bin/stedi forget: rows of a forgotten identity are
       // dropped (counted as forbidden, content not kept), whenever they were recorded
       try (io.stedi.lakehouse.erasure.ForgottenIdentities forgotten = io.stedi.lakehouse.erasure.ForgottenIdentities
-              .start(catalog, java.time.Duration.ofMinutes(1), io.stedi.lakehouse.erasure.ForgottenIdentities.Registrations.NONE);
+              .start(catalog, io.stedi.lakehouse.erasure.ErasureKey.resolve(config, catalog), java.time.Duration.ofMinutes(1),
+                  io.stedi.lakehouse.erasure.ForgottenIdentities.Registrations.NONE);
           LoadPipeline pipeline = new LoadPipeline(zone, landing, quarantine, target, runId,
           config.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES), arrivalMillis, config.loadThreads(), forgotten.walFilter())) {
         for (InputFiles.Input in : inputs) {

@@ -46,7 +46,7 @@ class LakehouseConfigTest {
     assertThat(c.get(LakehouseConfig.DEDUP_MAX_ENTRIES)).isEqualTo(4_000_000);
     assertThat(c.get(LakehouseConfig.LEASE_TTL)).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.get(LakehouseConfig.COMMIT_THREADS)).isZero();
-    assertThat(LakehouseConfig.KEYS).hasSize(28);
+    assertThat(LakehouseConfig.KEYS).hasSize(29);
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.stedi.lakehouse.catalog.Catalogs;
 import io.stedi.lakehouse.commit.EntryFilter;
 import io.stedi.lakehouse.commit.WalEntry;
 import io.stedi.lakehouse.config.LakehouseConfig;
+import io.stedi.lakehouse.erasure.ErasureKey;
 import io.stedi.lakehouse.erasure.ErasureReceiptTable;
 import io.stedi.lakehouse.erasure.ForgottenIdentities;
 import io.stedi.lakehouse.erasure.IdentityKind;
@@ -124,12 +125,12 @@ class ThrowawayZoneIT {
 
   @Test
   void theWalErasureFilterDropsAForgottenOwnersEntriesByTheOwnerColumn() throws Exception {
-    Table receipts = ErasureReceiptTable.ensure(catalog, 5);
-    String salt = ErasureReceiptTable.salt(receipts);
+    ErasureKey key = ErasureKey.resolve(LakehouseConfig.embedded(tmp), catalog);
+    Table receipts = ErasureReceiptTable.ensure(catalog, 5, key);
     ErasureReceiptTable.appendPending(receipts, new ErasureReceiptTable.PendingReceipt(java.util.UUID.randomUUID().toString(),
-        Instant.now(), IdentityKind.SERIAL, ErasureReceiptTable.hash(salt, IdentityKind.SERIAL, "hr-gone"), Set.of(),
-        Set.of(ErasureReceiptTable.hash(salt, IdentityKind.SERIAL, "hr-gone"))));
-    try (ForgottenIdentities forgotten = ForgottenIdentities.start(catalog, Duration.ofMillis(100), (k, v) -> null)) {
+        Instant.now(), IdentityKind.SERIAL, key.hash(IdentityKind.SERIAL, "hr-gone"), Set.of(),
+        Set.of(key.hash(IdentityKind.SERIAL, "hr-gone"))));
+    try (ForgottenIdentities forgotten = ForgottenIdentities.start(catalog, ErasureKey.resolve(LakehouseConfig.embedded(tmp), catalog), Duration.ofMillis(100), (k, v) -> null)) {
       EntryFilter filter = forgotten.walFilter();
       LandingRow gone = LandingParser.parse(HEART_RATE, "{\"measuredAt\":5,\"serialNumber\":\"HR-GONE\",\"bpm\":61}").row();
       LandingRow kept = LandingParser.parse(HEART_RATE, "{\"measuredAt\":5,\"serialNumber\":\"hr-kept\",\"bpm\":61}").row();

@@ -2,6 +2,7 @@ package io.stedi.lakehouse.curation.erasure;
 
 import io.stedi.lakehouse.config.LakehouseConfig;
 import io.stedi.lakehouse.curation.config.CurationConfig;
+import io.stedi.lakehouse.erasure.ErasureKey;
 import io.stedi.lakehouse.erasure.ErasureReceiptTable;
 import io.stedi.lakehouse.erasure.IdentityKind;
 import java.time.Duration;
@@ -74,11 +75,12 @@ public final class ErasureJob {
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException("forget: the " + kind.label() + " must not be empty");
     }
-    ErasureReceipts receipts = new ErasureReceipts(spark, catalog, config.lakehouse().get(LakehouseConfig.COMMIT_RETRIES));
-    String salt = receipts.salt();
-    String identityHash = ErasureReceiptTable.hash(salt, kind, value);
+    ErasureKey key = ErasureKey.resolve(config.lakehouse(), catalog);
+    ErasureReceipts receipts = new ErasureReceipts(spark, catalog, config.lakehouse().get(LakehouseConfig.COMMIT_RETRIES),
+        key);
+    String identityHash = key.hash(kind, value);
     ErasureReceipt pending = receipts.pending(identityHash);
-    Identity id = new IdentityResolver(spark, config, salt).resolve(kind, value,
+    Identity id = new IdentityResolver(spark, config, key).resolve(kind, value,
         pending == null ? Set.of() : pending.emailHashes(), pending == null ? Set.of() : pending.serialHashes());
     List<ErasureTarget> targets = existingTargets();
     Map<ErasureTarget, Long> found = count(targets, id);
@@ -86,8 +88,8 @@ public final class ErasureJob {
       LOG.info("forget: no table holds that {}", kind.label());
       return new Result(null, receipts.lastComplete(identityHash));
     }
-    Set<String> emailHashes = hashes(salt, IdentityKind.EMAIL, id.emails());
-    Set<String> serialHashes = hashes(salt, IdentityKind.SERIAL, id.serials());
+    Set<String> emailHashes = hashes(key, IdentityKind.EMAIL, id.emails());
+    Set<String> serialHashes = hashes(key, IdentityKind.SERIAL, id.serials());
     String receiptId;
     Instant requestedAt;
     if (pending == null) {
@@ -197,9 +199,9 @@ public final class ErasureJob {
     return out;
   }
 
-  private static Set<String> hashes(String salt, IdentityKind kind, Set<String> values) {
+  private static Set<String> hashes(ErasureKey key, IdentityKind kind, Set<String> values) {
     Set<String> h = new HashSet<>();
-    values.forEach(v -> h.add(ErasureReceiptTable.hash(salt, kind, v)));
+    values.forEach(v -> h.add(key.hash(kind, v)));
     return h;
   }
 

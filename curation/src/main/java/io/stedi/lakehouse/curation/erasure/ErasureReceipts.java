@@ -2,6 +2,7 @@ package io.stedi.lakehouse.curation.erasure;
 
 import static io.stedi.lakehouse.curation.erasure.ErasureTarget.literal;
 
+import io.stedi.lakehouse.erasure.ErasureKey;
 import io.stedi.lakehouse.erasure.ErasureReceiptTable;
 import io.stedi.lakehouse.erasure.IdentityKind;
 import java.time.Instant;
@@ -26,13 +27,9 @@ final class ErasureReceipts {
   private final SparkSession spark;
   private final Table table;
 
-  ErasureReceipts(SparkSession spark, Catalog catalog, int retries) {
+  ErasureReceipts(SparkSession spark, Catalog catalog, int retries, ErasureKey key) {
     this.spark = spark;
-    this.table = ErasureReceiptTable.ensure(catalog, retries);
-  }
-
-  String salt() {
-    return ErasureReceiptTable.salt(table);
+    this.table = ErasureReceiptTable.ensure(catalog, retries, key);
   }
 
   /** The newest pending receipt of this identity hash: an earlier forget that did not finish. */

@@ -5,7 +5,7 @@ import static io.stedi.lakehouse.curation.erasure.ErasureTarget.literal;
 import io.stedi.lakehouse.curation.config.CurationConfig;
 import io.stedi.lakehouse.curation.jobs.CurationJob;
 import io.stedi.lakehouse.curation.jobs.CustomerKey;
-import io.stedi.lakehouse.erasure.ErasureReceiptTable;
+import io.stedi.lakehouse.erasure.ErasureKey;
 import io.stedi.lakehouse.erasure.IdentityKind;
 import io.stedi.lakehouse.table.Zone;
 import java.util.ArrayList;
@@ -55,14 +55,14 @@ final class IdentityResolver {
 
   private final SparkSession spark;
   private final CurationConfig config;
-  private final String salt;
+  private final ErasureKey key;
 
-  IdentityResolver(SparkSession spark, CurationConfig config, String salt) {
+  IdentityResolver(SparkSession spark, CurationConfig config, ErasureKey key) {
     this.spark = spark;
     this.config = config;
-    this.salt = salt;
+    this.key = key;
     spark.udf().register(HASH_FUNCTION, (UDF2<String, String, String>) (kind, v) -> v == null ? null
-        : ErasureReceiptTable.hash(salt, IdentityKind.fromLabel(kind), v), DataTypes.StringType);
+        : key.hash(IdentityKind.fromLabel(kind), v), DataTypes.StringType);
   }
 
   /**
@@ -94,7 +94,7 @@ final class IdentityResolver {
   /** Adds the values whose hashes a pending receipt holds but that the lookup above did not find. */
   private void recover(IdentityKind kind, Set<String> found, Set<String> stored, String[][] columns) {
     Set<String> missing = new HashSet<>(stored);
-    found.forEach(f -> missing.remove(ErasureReceiptTable.hash(salt, kind, f)));
+    found.forEach(f -> missing.remove(key.hash(kind, f)));
     if (missing.isEmpty()) {
       return;
     }

@@ -1,15 +1,9 @@
 package io.stedi.lakehouse.curation.jobs;
 
+import io.stedi.lakehouse.config.SecretFile;
 import io.stedi.lakehouse.curation.config.CurationConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.HexFormat;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -35,29 +29,7 @@ public final class CustomerKey {
     if (!configured.isEmpty()) {
       return configured;
     }
-    Path file = config.lakehouse().home().resolve("curation").resolve("customer-key.secret");
-    try {
-      if (!Files.exists(file)) {
-        Files.createDirectories(file.getParent());
-        byte[] b = new byte[32];
-        new SecureRandom().nextBytes(b);
-        Path tmp = file.resolveSibling("customer-key.secret.tmp");
-        Files.writeString(tmp, Base64.getEncoder().encodeToString(b));
-        try {
-          Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException notPosix) {
-          // the file system has no POSIX permissions; the folder's protection applies
-        }
-        try {
-          Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.nio.file.FileAlreadyExistsException raced) {
-          Files.deleteIfExists(tmp); // another run created it first: use theirs
-        }
-      }
-      return Files.readString(file).strip();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read or create the customer key secret " + file, e);
-    }
+    return SecretFile.readOrCreate(config.lakehouse().home().resolve("curation").resolve("customer-key.secret"));
   }
 
   /** hex(HMAC-SHA256(secret, email)), or null for a null email. */

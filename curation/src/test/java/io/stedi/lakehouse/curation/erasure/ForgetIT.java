@@ -8,6 +8,7 @@ import io.stedi.lakehouse.config.LakehouseConfig;
 import io.stedi.lakehouse.curation.SparkTestBase;
 import io.stedi.lakehouse.curation.cli.CurationCli;
 import io.stedi.lakehouse.curation.jobs.CustomerKey;
+import io.stedi.lakehouse.erasure.ErasureKey;
 import io.stedi.lakehouse.erasure.ErasureReceiptTable;
 import io.stedi.lakehouse.erasure.IdentityKind;
 import io.stedi.lakehouse.load.BulkLoader;
@@ -146,12 +147,12 @@ class ForgetIT extends SparkTestBase {
         .doesNotContainIgnoringCase(EMAIL).doesNotContain(SERIAL);
     List<Row> rows = sql("SELECT receipt_id, status, identity_kind, identity_hash, rows_removed, files_rewritten,"
         + " files_deleted, snapshots_expired, completed_at FROM stedi.erasure_receipts WHERE identity_hash = ?",
-        ErasureReceiptTable.hash(salt(), IdentityKind.EMAIL, EMAIL));
+        key().hash(IdentityKind.EMAIL, EMAIL));
     assertThat(rows).hasSize(1);
     Row r = rows.get(0);
     assertThat(r.getString(1)).isEqualTo("complete");
     assertThat(r.getString(2)).isEqualTo("email");
-    assertThat(r.getString(3)).isEqualTo(ErasureReceiptTable.hash(salt(), IdentityKind.EMAIL, EMAIL));
+    assertThat(r.getString(3)).isEqualTo(key().hash(IdentityKind.EMAIL, EMAIL));
     Map<String, Long> removed = new LinkedHashMap<>(scala.collection.JavaConverters.mapAsJavaMap(r.<String, Long>getMap(4)));
     assertThat(removed).isEqualTo(matchingBefore);
     assertThat(r.getLong(5)).isPositive();
@@ -183,12 +184,12 @@ class ForgetIT extends SparkTestBase {
   void anInterruptedForgetCompletesWhenRunAgain() {
     String email = "Sarah.Clayton@test.com";
     String serial = "099950d8-36f6-75cc-81e7-4ef5e8e25d94";
-    String salt = salt();
+    ErasureKey key = key();
     String id = UUID.randomUUID().toString();
     ErasureReceiptTable.appendPending(receiptTable(), new ErasureReceiptTable.PendingReceipt(id, Instant.now(),
-        IdentityKind.EMAIL, ErasureReceiptTable.hash(salt, IdentityKind.EMAIL, email),
-        Set.of(ErasureReceiptTable.hash(salt, IdentityKind.EMAIL, email)),
-        Set.of(ErasureReceiptTable.hash(salt, IdentityKind.SERIAL, serial))));
+        IdentityKind.EMAIL, key.hash(IdentityKind.EMAIL, email),
+        Set.of(key.hash(IdentityKind.EMAIL, email)),
+        Set.of(key.hash(IdentityKind.SERIAL, serial))));
     // what the interrupted run had done: the derived tables' rows deleted, nothing purged yet
     spark.sql("DELETE FROM stedi.customer_trusted WHERE lower(email) = lower('" + email + "')");
     spark.sql("DELETE FROM stedi.step_trainer_trusted WHERE serialNumber = '" + serial + "'");
@@ -289,8 +290,8 @@ class ForgetIT extends SparkTestBase {
     return t;
   }
 
-  private static String salt() {
-    return ErasureReceiptTable.salt(receiptTable());
+  private static ErasureKey key() {
+    return ErasureKey.resolve(config, catalog());
   }
 
   private record Cli(int code, String out, String err) {}

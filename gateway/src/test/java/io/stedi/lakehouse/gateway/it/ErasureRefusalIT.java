@@ -17,6 +17,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import io.stedi.lakehouse.catalog.Catalogs;
+import io.stedi.lakehouse.erasure.ErasureKey;
 import io.stedi.lakehouse.erasure.ErasureReceiptTable;
 import io.stedi.lakehouse.erasure.IdentityKind;
 import io.stedi.lakehouse.gateway.GatewayFixture;
@@ -108,11 +109,11 @@ class ErasureRefusalIT {
     return Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100));
   }
 
-  /** What bin/stedi forget writes first: a pending receipt with the salted hashes. */
+  /** What bin/stedi forget writes first: a pending receipt with the keyed hashes. */
   private static void forget(IdentityKind kind, String value) {
-    Table t = ErasureReceiptTable.ensure(catalog, 5);
-    String salt = ErasureReceiptTable.salt(t);
-    String h = ErasureReceiptTable.hash(salt, kind, value);
+    ErasureKey key = ErasureKey.resolve(gw.config().lakehouse(), catalog);
+    Table t = ErasureReceiptTable.ensure(catalog, 5, key);
+    String h = key.hash(kind, value);
     ErasureReceiptTable.appendPending(t, new ErasureReceiptTable.PendingReceipt(UUID.randomUUID().toString(),
         Instant.now(), kind, h, kind == IdentityKind.EMAIL ? Set.of(h) : Set.of(),
         kind == IdentityKind.SERIAL ? Set.of(h) : Set.of()));

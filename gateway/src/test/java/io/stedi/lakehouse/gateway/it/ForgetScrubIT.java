@@ -9,6 +9,7 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import io.stedi.lakehouse.catalog.Catalogs;
+import io.stedi.lakehouse.erasure.ErasureKey;
 import io.stedi.lakehouse.erasure.ErasureReceiptTable;
 import io.stedi.lakehouse.erasure.IdentityKind;
 import io.stedi.lakehouse.gateway.GatewayFixture;
@@ -92,12 +93,12 @@ class ForgetScrubIT {
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** What bin/stedi forget writes first: a pending receipt with the salted hashes of the email and its serials. */
+  /** What bin/stedi forget writes first: a pending receipt with the keyed hashes of the email and its serials. */
   private static void forget() {
-    Table t = ErasureReceiptTable.ensure(catalog, 5);
-    String salt = ErasureReceiptTable.salt(t);
-    String email = ErasureReceiptTable.hash(salt, IdentityKind.EMAIL, CAROL);
-    String serial = ErasureReceiptTable.hash(salt, IdentityKind.SERIAL, SERIAL);
+    ErasureKey key = ErasureKey.resolve(gw.config().lakehouse(), catalog);
+    Table t = ErasureReceiptTable.ensure(catalog, 5, key);
+    String email = key.hash(IdentityKind.EMAIL, CAROL);
+    String serial = key.hash(IdentityKind.SERIAL, SERIAL);
     ErasureReceiptTable.appendPending(t, new ErasureReceiptTable.PendingReceipt(UUID.randomUUID().toString(),
         Instant.now(), IdentityKind.EMAIL, email, Set.of(email), Set.of(serial)));
   }
