@@ -67,7 +67,8 @@ public final class GatewayServer implements AutoCloseable {
     CommitCoordinator coordinator = CommitCoordinator.start(catalog, lake, idempotency, erasure.identities().walFilter());
     GatewayMetrics metrics = new GatewayMetrics(coordinator);
     IngestService ingest = new IngestService(vertx, coordinator, metrics, idempotency,
-        lake.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES), erasure, credentials);
+        lake.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES), erasure, credentials,
+        config.get(GatewayConfig.WAL_SHARE_PERCENT), config.get(GatewayConfig.WAL_SHARE_THRESHOLD_PERCENT));
     MqttIngestVerticle mqtt = new MqttIngestVerticle(config, credentials, ingest);
     java.util.concurrent.atomic.AtomicInteger httpPort = new java.util.concurrent.atomic.AtomicInteger(-1);
     int loops = config.get(GatewayConfig.HTTP_EVENT_LOOPS) == 0 ? Runtime.getRuntime().availableProcessors()

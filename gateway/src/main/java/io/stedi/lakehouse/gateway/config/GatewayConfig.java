@@ -28,6 +28,19 @@ public final class GatewayConfig {
       "262144", "Largest MQTT message accepted; larger ones close the connection (MQTT 5: reason 0x95).");
   public static final ConfigKey<Integer> MQTT_MAX_CONNECTIONS_PER_DEVICE = ConfigKey.integer(
       "gateway.mqtt.max-connections-per-device", "2", "Concurrent MQTT connections one device may hold.");
+  public static final ConfigKey<Integer> MQTT_MAX_CONNECTIONS = ConfigKey.integer("gateway.mqtt.max-connections",
+      "10000", "Concurrent MQTT connections the gateway accepts in all; more are refused (MQTT 3.1.1 CONNACK 3, "
+          + "MQTT 5 0x89 server busy).");
+  public static final ConfigKey<Duration> MQTT_SESSION_EXPIRY = ConfigKey.duration("gateway.mqtt.session-expiry", "2h",
+      "Longest a persistent MQTT session (Clean Session 0, MQTT 5 Session Expiry Interval) outlives its connection; "
+          + "MQTT 5 devices asking for longer are told this value.");
+  public static final ConfigKey<Integer> WAL_SHARE_PERCENT = ConfigKey.integer("gateway.wal.share-percent", "10",
+      "While the write-ahead log is above gateway.wal.share-threshold-percent of wal.max-bytes, one device or app "
+          + "token may add at most this percent of wal.max-bytes until it drains (HTTP 503, MQTT PUBACK held); "
+          + "100 turns shares off.");
+  public static final ConfigKey<Integer> WAL_SHARE_THRESHOLD_PERCENT = ConfigKey.integer(
+      "gateway.wal.share-threshold-percent", "25", "Write-ahead log fill (percent of wal.max-bytes) above which "
+          + "senders are held to gateway.wal.share-percent.");
   public static final ConfigKey<Integer> MQTT_MAX_KEEP_ALIVE = ConfigKey.integer("gateway.mqtt.max-keep-alive-seconds",
       "300", "Largest keep-alive a device may ask for: MQTT 5 devices asking for more (or 0) are told this value; "
           + "MQTT 3.1.1 devices asking for more or for 0 are refused (CONNACK 2).");
@@ -59,9 +72,10 @@ public final class GatewayConfig {
 
   /** Every gateway key, in documentation order. */
   public static final List<ConfigKey<?>> KEYS = List.of(HOST, MQTT_PORT, HTTP_PORT, TLS_CERT, TLS_KEY,
-      MQTT_MAX_MESSAGE_BYTES, MQTT_MAX_CONNECTIONS_PER_DEVICE, MQTT_MAX_KEEP_ALIVE, HTTP_MAX_BATCH, HTTP_EVENT_LOOPS, HTTP_IDLE_TIMEOUT, HTTP_MAX_BODY_BYTES,
+      MQTT_MAX_MESSAGE_BYTES, MQTT_MAX_CONNECTIONS_PER_DEVICE, MQTT_MAX_CONNECTIONS, MQTT_SESSION_EXPIRY,
+      MQTT_MAX_KEEP_ALIVE, HTTP_MAX_BATCH, HTTP_EVENT_LOOPS, HTTP_IDLE_TIMEOUT, HTTP_MAX_BODY_BYTES,
       IDEMPOTENCY_RETENTION, CREDENTIALS_FILE, BRIDGE_URL, BRIDGE_TOPIC, BRIDGE_CLIENT_ID, BRIDGE_USER, BRIDGE_PASSWORD,
-      ERASURE_REFRESH);
+      ERASURE_REFRESH, WAL_SHARE_PERCENT, WAL_SHARE_THRESHOLD_PERCENT);
 
   private final Map<ConfigKey<?>, Object> values;
   private final LakehouseConfig lakehouse;
@@ -113,6 +127,18 @@ public final class GatewayConfig {
     }
     if (get(MQTT_MAX_CONNECTIONS_PER_DEVICE) < 1) {
       throw new IllegalArgumentException("gateway.mqtt.max-connections-per-device must be at least 1");
+    }
+    if (get(MQTT_MAX_CONNECTIONS) < 1) {
+      throw new IllegalArgumentException("gateway.mqtt.max-connections must be at least 1");
+    }
+    if (get(MQTT_SESSION_EXPIRY).isNegative() || get(MQTT_SESSION_EXPIRY).toDays() > 30) {
+      throw new IllegalArgumentException("gateway.mqtt.session-expiry must be 0s..30d");
+    }
+    if (get(WAL_SHARE_PERCENT) < 1 || get(WAL_SHARE_PERCENT) > 100) {
+      throw new IllegalArgumentException("gateway.wal.share-percent must be 1..100");
+    }
+    if (get(WAL_SHARE_THRESHOLD_PERCENT) < 0 || get(WAL_SHARE_THRESHOLD_PERCENT) > 100) {
+      throw new IllegalArgumentException("gateway.wal.share-threshold-percent must be 0..100");
     }
     if (get(MQTT_MAX_KEEP_ALIVE) < 1 || get(MQTT_MAX_KEEP_ALIVE) > 65535) {
       throw new IllegalArgumentException("gateway.mqtt.max-keep-alive-seconds must be 1..65535");

@@ -37,9 +37,16 @@ public final class IngestService {
   private final AtomicLong sequence = new AtomicLong();
   private final ErasureGuard erasure;
   private final CredentialStore credentials;
+  private final WalShares shares;
 
+  /**
+   * @param sharePercent most of the log budget one sender may add while the log is above {@code thresholdPercent}
+   *     (100: no shares)
+   */
   public IngestService(Vertx vertx, CommitCoordinator coordinator, GatewayMetrics metrics, IdempotencyStore idempotency,
-      int maxPayloadBytes, ErasureGuard erasure, CredentialStore credentials) {
+      int maxPayloadBytes, ErasureGuard erasure, CredentialStore credentials, int sharePercent, int thresholdPercent) {
+    this.shares = new WalShares(coordinator::walBytes, coordinator.walMaxBytes(), thresholdPercent / 100.0,
+        sharePercent / 100.0);
     this.credentials = credentials;
     this.erasure = erasure;
     this.vertx = vertx;
@@ -77,6 +84,13 @@ public final class IngestService {
     List<LandingRow> rows = batch.rows();
     int n = rows.size();
     metrics.received(protocol, n);
+    if (!shares.admit(origin.description(), req.payload().length)) {
+      // not the sender's fault as such, and nothing is lost: it is told to retry, as with a full log
+      metrics.rejected(protocol, "wal_share", n);
+      return Future.succeededFuture(new IngestOutcome.Unavailable(new StediException(ErrorCode.WAL_FULL,
+          (origin.kind() == IdentityKind.SERIAL ? "this device" : "this token")
+              + " has used its share of the gateway's write-ahead log while commits catch up; retry shortly"), true));
+    }
     List<WalEntry> entries = landing(rows, req.protocol().source(), newDeliveryKey(protocol));
     WalEntry side = req.sideEntry() == null ? null : req.sideEntry().apply(n);
     if (side != null) {

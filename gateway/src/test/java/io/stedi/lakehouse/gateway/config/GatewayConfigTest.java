@@ -51,7 +51,11 @@ class GatewayConfigTest {
     assertThat(c.get(GatewayConfig.BRIDGE_USER)).isEmpty();
     assertThat(c.get(GatewayConfig.BRIDGE_PASSWORD)).isEmpty();
     assertThat(c.get(GatewayConfig.ERASURE_REFRESH)).isEqualTo(Duration.ofSeconds(5));
-    assertThat(GatewayConfig.KEYS).as("a new key needs a pinned default above").hasSize(20);
+    assertThat(c.get(GatewayConfig.MQTT_MAX_CONNECTIONS)).isEqualTo(10_000);
+    assertThat(c.get(GatewayConfig.MQTT_SESSION_EXPIRY)).isEqualTo(Duration.ofHours(2));
+    assertThat(c.get(GatewayConfig.WAL_SHARE_PERCENT)).isEqualTo(10);
+    assertThat(c.get(GatewayConfig.WAL_SHARE_THRESHOLD_PERCENT)).isEqualTo(25);
+    assertThat(GatewayConfig.KEYS).as("a new key needs a pinned default above").hasSize(24);
     assertThat(c.tls()).isFalse();
     assertThat(c.lakehouse().get(LakehouseConfig.INSTANCE_ID)).isEqualTo("writer-1");
   }

@@ -30,6 +30,41 @@ final class RawMqtt311 implements AutoCloseable {
   /** The CONNACK: session present flag (§3.2.2.2) and return code (§3.2.2.3). */
   record ConnAck(boolean sessionPresent, int returnCode) {}
 
+  /** MQTT 5 properties of the last CONNACK read (§3.2.2.3), after their length; empty for 3.1.1. */
+  private byte[] connAckProperties = new byte[0];
+
+  /**
+   * The value of integer property {@code id} of the last CONNACK (MQTT 5 §2.2.2.2), or -1 when absent. Walks the
+   * properties by their types' sizes.
+   */
+  long connAckIntProperty(int id) {
+    byte[] properties = connAckProperties;
+    int i = 0;
+    while (i < properties.length) {
+      int pid = properties[i++] & 0xFF;
+      int size = switch (pid) {
+        case 0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2A -> 1;
+        case 0x13, 0x21, 0x22, 0x23 -> 2;
+        case 0x02, 0x11, 0x18, 0x27 -> 4;
+        case 0x26 -> 2 + u16(properties, i) + 2 + u16(properties, i + 2 + u16(properties, i));
+        default -> 2 + u16(properties, i); // strings and binary data: a two-byte length, then the bytes
+      };
+      if (pid == id) {
+        long v = 0;
+        for (int k = 0; k < size; k++) {
+          v = (v << 8) | (properties[i + k] & 0xFF);
+        }
+        return v;
+      }
+      i += size;
+    }
+    return -1;
+  }
+
+  private static int u16(byte[] b, int at) {
+    return ((b[at] & 0xFF) << 8) | (b[at + 1] & 0xFF);
+  }
+
   private RawMqtt311(Socket socket) throws IOException {
     this.socket = socket;
     this.in = new DataInputStream(socket.getInputStream());
@@ -75,7 +110,7 @@ final class RawMqtt311 implements AutoCloseable {
       } else {
         v.write(5); // properties: Session Expiry Interval (0x11), four bytes
         v.write(0x11);
-        v.write(new byte[] {0, 0, 1, 0x2C});
+        v.write(new byte[] {0, 0, 1, 0x2C}); // 300 s
       }
     }
     writeString(v, clientId);
@@ -86,6 +121,7 @@ final class RawMqtt311 implements AutoCloseable {
     if (p.type() != 2 || p.body().length < 2 || !v5 && p.body().length != 2) {
       throw new IOException("expected CONNACK, got packet type " + p.type());
     }
+    connAckProperties = p.body().length > 3 ? java.util.Arrays.copyOfRange(p.body(), 3, p.body().length) : new byte[0];
     return new ConnAck((p.body()[0] & 0x01) != 0, p.body()[1] & 0xFF);
   }
 

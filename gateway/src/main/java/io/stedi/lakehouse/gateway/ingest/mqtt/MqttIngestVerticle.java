@@ -68,6 +68,8 @@ public final class MqttIngestVerticle extends AbstractVerticle {
           .setCertPath(config.get(GatewayConfig.TLS_CERT)).setKeyPath(config.get(GatewayConfig.TLS_KEY)));
     }
     server = MqttServer.create(vertx, o);
+    // sessions nobody took up again within their expiry are dropped (also checked when a client reconnects)
+    vertx.setPeriodic(60_000, t -> sessions.expire(System.currentTimeMillis()));
     server.endpointHandler(this::onConnect)
         .exceptionHandler(e -> LOG.debug("mqtt connection error: {}", e.toString()))
         .listen()
@@ -87,6 +89,15 @@ public final class MqttIngestVerticle extends AbstractVerticle {
 
   private void onConnect(MqttEndpoint ep) {
     boolean v5 = ep.protocolVersion() == MQTT_5;
+    int cap = config.get(GatewayConfig.MQTT_MAX_CONNECTIONS);
+    if (ingest.metrics().connectedDevices().get() >= cap) {
+      // a bound on the gateway's memory and file descriptors whoever connects; checked before the (costly) secret
+      // check. MQTT 3.1.1 §3.2.2.3 return code 3 server unavailable; MQTT 5 §3.2.2.2 reason 0x89 server busy.
+      ingest.metrics().rejected("mqtt", "server_busy", 1);
+      ep.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_BUSY
+          : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+      return;
+    }
     String user = ep.auth() == null ? null : ep.auth().getUsername();
     String secret = ep.auth() == null ? null : ep.auth().getPassword();
     if (!credentials.authenticateDevice(user, secret)) {
@@ -138,7 +149,7 @@ public final class MqttIngestVerticle extends AbstractVerticle {
       return;
     }
     MqttSessions.State[] state = new MqttSessions.State[1];
-    boolean present = sessions.open(sessionId, ep.isCleanSession(), state);
+    boolean present = sessions.open(sessionId, ep.isCleanSession(), state, System.currentTimeMillis());
     DeviceConnection conn = new DeviceConnection(vertx, ep, user, v5, ingest, topics(user));
     ep.publishAutoAck(false);
     ep.autoKeepAlive(true);
@@ -163,24 +174,35 @@ public final class MqttIngestVerticle extends AbstractVerticle {
         ep.disconnect(MqttDisconnectReasonCode.PACKET_TOO_LARGE, MqttProperties.NO_PROPERTIES);
       }
     });
-    // MQTT 5 §3.1.2.11.2: Session Expiry Interval absent or 0 = the session ends with the connection
-    boolean keepSession = !ep.isCleanSession() && (!v5 || sessionExpirySeconds(ep) > 0);
+    // MQTT 5 §3.1.2.11.2: Session Expiry Interval absent or 0 = the session ends with the connection; longer than
+    // the server's limit is cut to it (and the CONNACK says so, §3.2.2.3.2). MQTT 3.1.1 sessions get the limit.
+    long maxExpiry = config.get(GatewayConfig.MQTT_SESSION_EXPIRY).toSeconds();
+    long expirySeconds = ep.isCleanSession() ? 0 : v5 ? Math.min(sessionExpirySeconds(ep), maxExpiry) : maxExpiry;
+    boolean keepSession = expirySeconds > 0;
     ep.closeHandler(x -> {
       sessions.release(user);
       if (live.remove(sessionId, ep)) {
-        sessions.close(sessionId, !keepSession); // not when taken over: the session is the new connection's now
+        // not when taken over: the session is the new connection's now
+        sessions.close(sessionId, !keepSession, expirySeconds * 1000, System.currentTimeMillis());
       }
       ingest.metrics().connectedDevices().decrementAndGet();
       conn.closed();
     });
     ingest.metrics().connectedDevices().incrementAndGet();
+    MqttProperties props = new MqttProperties();
     if (v5 && (ep.keepAliveTimeSeconds() == 0 || ep.keepAliveTimeSeconds() > maxKeepAlive)) {
       // MQTT 5 §3.2.2.3.14 Server Keep Alive: the client must use the server's value.
-      MqttProperties props = new MqttProperties();
       props.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.SERVER_KEEP_ALIVE.value(), maxKeepAlive));
-      ep.accept(present, props);
-    } else {
+    }
+    if (v5 && sessionExpirySeconds(ep) > expirySeconds) {
+      // MQTT 5 §3.2.2.3.2: the server tells the client the Session Expiry Interval it uses instead of the asked one
+      props.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(),
+          (int) expirySeconds));
+    }
+    if (props.isEmpty()) {
       ep.accept(present);
+    } else {
+      ep.accept(present, props);
     }
   }
 

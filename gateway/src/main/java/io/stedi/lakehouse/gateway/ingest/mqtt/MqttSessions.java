@@ -18,7 +18,10 @@ final class MqttSessions {
    * The gateway offers no subscriptions, so all that outlives a connection is the session's existence (the CONNACK
    * Session Present flag, MQTT 3.1.1 §3.2.2.2).
    */
-  static final class State {}
+  static final class State {
+    /** When the session ends if no connection takes it up again; MAX_VALUE while a connection holds it. */
+    volatile long expiresAtMillis = Long.MAX_VALUE;
+  }
 
   private final Map<String, State> sessions = java.util.Collections.synchronizedMap(
       new LinkedHashMap<>(1024, 0.75f, true) {
@@ -29,26 +32,52 @@ final class MqttSessions {
       });
   private final Map<String, AtomicInteger> connections = new ConcurrentHashMap<>();
 
-  /** The session for a client; a clean session discards the old state. Returns whether state was present. */
-  boolean open(String clientId, boolean clean, State[] out) {
+  /**
+   * The session for a client; a clean session, or one that expired, discards the old state. Returns whether
+   * state was present.
+   */
+  boolean open(String clientId, boolean clean, State[] out, long nowMillis) {
     synchronized (sessions) {
       State existing = sessions.get(clientId);
-      if (clean || existing == null) {
+      if (clean || existing == null || existing.expiresAtMillis <= nowMillis) {
         State s = new State();
         sessions.put(clientId, s);
         out[0] = s;
         return false;
       }
+      existing.expiresAtMillis = Long.MAX_VALUE;
       out[0] = existing;
       return true;
     }
   }
 
-  /** Called when a clean session's connection ends (its state is not kept). */
-  void close(String clientId, boolean clean) {
-    if (clean) {
+  /**
+   * Called when a session's connection ends: a clean session's state goes now, a persistent one's after
+   * {@code expiryMillis} (MQTT 5 §3.1.2.11.2 Session Expiry Interval; for MQTT 3.1.1 the server's own limit).
+   */
+  void close(String clientId, boolean clean, long expiryMillis, long nowMillis) {
+    if (clean || expiryMillis <= 0) {
       sessions.remove(clientId);
+      return;
     }
+    State s = sessions.get(clientId);
+    if (s != null) {
+      s.expiresAtMillis = nowMillis + expiryMillis;
+    }
+  }
+
+  /** Drops sessions whose expiry passed; returns how many. */
+  int expire(long nowMillis) {
+    synchronized (sessions) {
+      int before = sessions.size();
+      sessions.values().removeIf(s -> s.expiresAtMillis <= nowMillis);
+      return before - sessions.size();
+    }
+  }
+
+  /** Sessions kept (connected or waiting to be taken up again). */
+  int size() {
+    return sessions.size();
   }
 
   /** Takes a connection slot for a device; false when it already holds {@code max}. */

@@ -1,0 +1,54 @@
+package io.stedi.lakehouse.gateway.ingest;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * Fair shares of the write-ahead log budget. While the log is below {@code threshold} of its budget nobody is
+ * counted (the normal case: commits keep up, no per-message bookkeeping). Once it is above, every sender (a device,
+ * an app token) may add at most {@code share} of the budget until the log drains below the threshold again, so that
+ * one device or token that floods the gateway while commits lag cannot fill the log that every other sender needs.
+ */
+final class WalShares {
+  private final LongSupplier used;
+  private final long thresholdBytes;
+  private final long shareBytes;
+  private final ConcurrentHashMap<String, Long> counted = new ConcurrentHashMap<>();
+
+  /**
+   * @param used bytes in the log now
+   * @param maxBytes the log's budget
+   * @param threshold fraction of the budget above which senders are counted (0..1)
+   * @param share fraction of the budget one sender may add while counted (0..1; 1 turns shares off)
+   */
+  WalShares(LongSupplier used, long maxBytes, double threshold, double share) {
+    this.used = used;
+    this.thresholdBytes = (long) (maxBytes * threshold);
+    this.shareBytes = share >= 1 ? Long.MAX_VALUE : (long) (maxBytes * share);
+  }
+
+  /** Whether {@code sender} may append {@code bytes} now; if so, they count against its share. */
+  boolean admit(String sender, long bytes) {
+    if (shareBytes == Long.MAX_VALUE) {
+      return true;
+    }
+    if (used.getAsLong() < thresholdBytes) {
+      if (!counted.isEmpty()) {
+        counted.clear(); // drained: everybody starts afresh
+      }
+      return true;
+    }
+    boolean[] admitted = {false};
+    counted.compute(sender, (k, n) -> {
+      long before = n == null ? 0 : n;
+      admitted[0] = before + bytes <= shareBytes;
+      return admitted[0] ? before + bytes : before;
+    });
+    return admitted[0];
+  }
+
+  /** Senders currently counted (for tests and the log line). */
+  int counted() {
+    return counted.size();
+  }
+}
