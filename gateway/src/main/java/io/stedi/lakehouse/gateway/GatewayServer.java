@@ -87,7 +87,7 @@ public final class GatewayServer implements AutoCloseable {
     Future.all(m, h, b).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     // a new forget request: scrub the credentials and the log of the forgotten (off the event loop, one at a time)
     long refresh = config.get(GatewayConfig.ERASURE_REFRESH).toMillis();
-    long scrubTimer = vertx.setPeriodic(refresh, refresh, t -> vertx.executeBlocking(() -> erasure.scrub(coordinator), false)
+    long scrubTimer = vertx.setPeriodic(refresh, refresh, t -> vertx.executeBlocking(() -> erasure.scrub(coordinator, idempotency, catalog), false)
         .onFailure(e -> LOG.warn("erasure: scrubbing credentials and log failed, retrying: {}", e.toString())));
     // devices add / revoke take effect without a restart
     long timer = vertx.setPeriodic(1000, t -> vertx.executeBlocking(() -> {

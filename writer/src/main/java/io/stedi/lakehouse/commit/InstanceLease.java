@@ -40,7 +40,7 @@ final class InstanceLease implements Closeable {
 
   private InstanceLease(SupportsNamespaces catalog, String instanceId, Path walDir, long ttlMillis) {
     this.catalog = catalog;
-    this.property = "stedi.writer." + instanceId + ".lease";
+    this.property = PREFIX + instanceId + SUFFIX;
     this.holder = host() + ":" + walDir;
     this.ttlMillis = ttlMillis;
     this.renewer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -98,8 +98,10 @@ final class InstanceLease implements Closeable {
   private record Lease(String owner, String holder, long expires) {}
 
   private Lease read() {
-    Map<String, String> props = catalog.loadNamespaceMetadata(LandingTables.NAMESPACE);
-    String v = props.get(property);
+    return parse(catalog.loadNamespaceMetadata(LandingTables.NAMESPACE).get(property));
+  }
+
+  private static Lease parse(String v) {
     if (v == null) {
       return null;
     }
@@ -110,6 +112,23 @@ final class InstanceLease implements Closeable {
       return null;
     }
   }
+
+  /** The ids of the writers whose lease in {@code namespaceProperties} is live at {@code nowMillis}. */
+  static java.util.Set<String> liveWriters(Map<String, String> namespaceProperties, long nowMillis) {
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    namespaceProperties.forEach((k, v) -> {
+      if (k.startsWith(PREFIX) && k.endsWith(SUFFIX)) {
+        Lease l = parse(v);
+        if (l != null && l.expires() > nowMillis) {
+          ids.add(k.substring(PREFIX.length(), k.length() - SUFFIX.length()));
+        }
+      }
+    });
+    return ids;
+  }
+
+  private static final String PREFIX = "stedi.writer.";
+  private static final String SUFFIX = ".lease";
 
   private void write() {
     catalog.setProperties(LandingTables.NAMESPACE,

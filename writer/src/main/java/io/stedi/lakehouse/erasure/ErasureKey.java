@@ -85,6 +85,19 @@ public final class ErasureKey {
   }
 
   /**
+   * How logs name an identity instead of writing it: {@code dev-} or {@code cust-} and 48 bits of a keyed hash
+   * (distinct from the receipts' hash). Stable across processes of one deployment, so an operator can follow one
+   * device through the logs ({@code bin/stedi devices log-id SERIAL}), and useless to anyone without the secret.
+   */
+  public String logId(IdentityKind kind, String value) {
+    if (value == null) {
+      return "(none)";
+    }
+    return (kind == IdentityKind.SERIAL ? "dev-" : "cust-") + mac("log:" + kind.label() + ":"
+        + IdentityKind.normalize(value)).substring(0, 12);
+  }
+
+  /**
    * 64 bits of the HMAC of a fixed label: tells keys apart, and with a secret of 32 random bytes reveals nothing
    * that helps to guess a hashed identity.
    */

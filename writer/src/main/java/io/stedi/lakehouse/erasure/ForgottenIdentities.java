@@ -125,6 +125,16 @@ public final class ForgottenIdentities implements AutoCloseable {
     return h;
   }
 
+  /** How logs name {@code value} ({@link ErasureKey#logId}); without a catalog, a fixed placeholder. */
+  public String logId(IdentityKind kind, String value) {
+    return key == null ? "(identity)" : key.logId(kind, value);
+  }
+
+  /** When the newest erasure request known was made, or null when there is none. */
+  public Instant newestRequest() {
+    return state.requested().values().stream().max(Instant::compareTo).orElse(null);
+  }
+
   /** Number of hashes currently refused (before re-registrations). */
   public int size() {
     return state.requested().size();

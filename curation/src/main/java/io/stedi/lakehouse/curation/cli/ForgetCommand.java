@@ -59,9 +59,10 @@ final class ForgetCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the receipt as one JSON object.")
   boolean json;
 
-  @Option(names = "--gateway-wait", paramLabel = "DURATION", defaultValue = "10s",
-      description = "How long running gateways need to start refusing the identity (gateway.erasure.refresh plus "
-          + "commit.interval); the final recount waits until then (default ${DEFAULT-VALUE}).")
+  @Option(names = "--gateway-wait", paramLabel = "DURATION", defaultValue = "60s",
+      description = "Longest wait for every running gateway (a writer with a live lease) to confirm it refuses the "
+          + "identity and has scrubbed its write-ahead log, credentials and idempotency records (it does within "
+          + "gateway.erasure.refresh); without every confirmation the receipt stays pending (default ${DEFAULT-VALUE}).")
   String gatewayWait;
 
   @Option(names = "--master", paramLabel = "URL", description = "Spark master (curation.master, default local[*]).")
@@ -73,7 +74,7 @@ final class ForgetCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "give either EMAIL or --serial SERIAL");
     }
     IdentityKind kind = email != null ? IdentityKind.EMAIL : IdentityKind.SERIAL;
-    Duration wait = ConfigKey.duration("--gateway-wait", "10s", "").parse(gatewayWait);
+    Duration wait = ConfigKey.duration("--gateway-wait", "60s", "").parse(gatewayWait);
     CurationConfig config = CurationConfig.from(options.sources(CurationConfig.allKeys()));
     PrintWriter out = spec.commandLine().getOut();
     SparkSession spark = parent.openSession(config.lakehouse(), master == null ? config.get(CurationConfig.MASTER) : master);

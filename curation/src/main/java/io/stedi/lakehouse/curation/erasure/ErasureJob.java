@@ -2,6 +2,7 @@ package io.stedi.lakehouse.curation.erasure;
 
 import io.stedi.lakehouse.config.LakehouseConfig;
 import io.stedi.lakehouse.curation.config.CurationConfig;
+import io.stedi.lakehouse.commit.ScrubMarkers;
 import io.stedi.lakehouse.erasure.ErasureKey;
 import io.stedi.lakehouse.erasure.ErasureReceiptTable;
 import io.stedi.lakehouse.erasure.IdentityKind;
@@ -34,15 +35,15 @@ public final class ErasureJob {
   private static final Logger LOG = LoggerFactory.getLogger(ErasureJob.class);
 
   /**
-   * @param gatewayWait how long gateways need to start refusing a request (gateway.erasure.refresh plus a commit
-   *     interval): the final recount happens at least this long after the request
+   * @param gatewayWait longest wait for every live gateway to confirm it refuses the request and scrubbed its own
+   *     copies ({@link ScrubMarkers}); the final recount comes after the confirmations
    * @param orphanMinAge an unreferenced file younger than this may be a live writer's uncommitted file
    * @param maxPasses delete passes before giving up on a writer that keeps adding the identity's rows
    */
   public record Options(Duration gatewayWait, Duration orphanMinAge, int maxPasses) {
     public static Options defaults() {
       // the same minimum age as maintenance's orphan removal: a writer's uncommitted files are never touched
-      return new Options(Duration.ofSeconds(10), Duration.ofHours(1), 3);
+      return new Options(Duration.ofSeconds(60), Duration.ofHours(1), 3);
     }
   }
 
@@ -168,12 +169,26 @@ public final class ErasureJob {
     }
   }
 
-  /** Gateways notice a request within their refresh interval; rows they commit before that are caught here. */
+  /**
+   * Waits until every live gateway confirms the request ({@link ScrubMarkers}): from then on it refuses the identity,
+   * and everything it took before is committed (rows the final count then finds) and gone from its write-ahead log,
+   * credentials and idempotency records. A gateway that does not confirm in time leaves the receipt pending.
+   */
   private void waitForGateways(Instant requestedAt) {
-    long waitMs = requestedAt.plus(options.gatewayWait()).toEpochMilli() - System.currentTimeMillis();
-    if (waitMs > 0) {
-      LOG.info("forget: waiting {} ms for gateways to start refusing the identity before the final count", waitMs);
-      LockSupport.parkNanos(waitMs * 1_000_000L);
+    long deadline = System.currentTimeMillis() + options.gatewayWait().toMillis();
+    Set<String> behind = ScrubMarkers.behind(catalog, requestedAt);
+    if (!behind.isEmpty()) {
+      LOG.info("forget: waiting for {} running gateway(s) to confirm they refuse the identity and scrubbed their own "
+          + "files", behind.size());
+    }
+    while (!behind.isEmpty()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("forget: running gateway(s) " + String.join(", ", behind) + " did not confirm "
+            + "within " + options.gatewayWait() + " that they refuse the identity and scrubbed their write-ahead logs, "
+            + "credentials and idempotency records; the receipt stays pending: run forget again when they are up");
+      }
+      LockSupport.parkNanos(500_000_000L);
+      behind = ScrubMarkers.behind(catalog, requestedAt);
     }
   }
 

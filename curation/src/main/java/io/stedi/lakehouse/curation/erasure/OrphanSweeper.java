@@ -1,5 +1,6 @@
 package io.stedi.lakehouse.curation.erasure;
 
+import io.stedi.lakehouse.erasure.FileScanner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

@@ -1,5 +1,6 @@
 package io.stedi.lakehouse.curation.erasure;
 
+import io.stedi.lakehouse.erasure.FileScanner;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -49,10 +49,15 @@ final class StediProcesses implements AutoCloseable {
     for (String line; (line = out.readLine()) != null; ) {
       Matcher m = READY.matcher(line);
       if (m.find()) {
+        String first = line;
+        // the rest of stdout goes to NAME.out, as it would to a log file (the tests that search an installation for a
+        // forgotten customer read it)
         Thread drain = new Thread(() -> {
-          try {
-            while (out.readLine() != null) {
-              // keep the pipe from filling up
+          try (java.io.Writer log = Files.newBufferedWriter(dir.resolve(name + ".out"))) {
+            log.write(first + "\n");
+            for (String l; (l = out.readLine()) != null; ) {
+              log.write(l + "\n");
+              log.flush();
             }
           } catch (IOException e) {
             // the gateway exited

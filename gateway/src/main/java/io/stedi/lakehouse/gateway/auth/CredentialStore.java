@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -223,7 +224,7 @@ public final class CredentialStore {
    * @param forgottenSince when an email or serial was forgotten (null: it was not)
    * @return how many tokens and devices were removed or unpaired
    */
-  public int scrub(java.util.function.BiFunction<IdentityKind, String, Instant> forgottenSince) {
+  public Scrubbed scrub(java.util.function.BiFunction<IdentityKind, String, Instant> forgottenSince) {
     java.util.function.Predicate<Token> token = t -> issuedBefore(t.createdAt(),
         t.email() == null ? null : forgottenSince.apply(IdentityKind.EMAIL, t.email()));
     java.util.function.Predicate<Device> device = d -> issuedBefore(d.createdAt(),
@@ -233,13 +234,15 @@ public final class CredentialStore {
     Contents now = contents;
     if (now.tokens().values().stream().noneMatch(token)
         && now.devices().values().stream().noneMatch(device.or(owner))) {
-      return 0;
+      return new Scrubbed(0, Set.of());
     }
     int[] n = {0};
+    Set<String> tokenIds = new java.util.HashSet<>();
     edit(c -> {
       for (Token t : new ArrayList<>(c.tokens().values())) {
         if (token.test(t)) {
           c.tokens().remove(t.id());
+          tokenIds.add(t.id());
           n[0]++;
         }
       }
@@ -253,8 +256,16 @@ public final class CredentialStore {
         }
       }
     });
-    return n[0];
+    return new Scrubbed(n[0], Set.copyOf(tokenIds));
   }
+
+  /**
+   * What a scrub changed.
+   *
+   * @param changed credentials removed or unpaired
+   * @param removedTokens ids of the tokens removed (their idempotency records go too)
+   */
+  public record Scrubbed(int changed, Set<String> removedTokens) {}
 
   private static boolean issuedBefore(String createdAt, Instant since) {
     if (since == null) {

@@ -1,5 +1,6 @@
 package io.stedi.lakehouse.gateway.auth;
 
+import io.stedi.lakehouse.commit.ScrubMarkers;
 import io.stedi.lakehouse.erasure.ForgottenIdentities;
 import io.stedi.lakehouse.erasure.IdentityKind;
 import java.nio.file.Path;
@@ -75,24 +76,30 @@ public final class ErasureGuard implements ForgottenIdentities.Registrations, Au
   /**
    * Makes the gateway's own files forget too, once per new erasure request: the credentials of forgotten people
    * ({@link CredentialStore#scrub}) and every write-ahead log segment holding their readings (the log is rolled,
-   * committed through the erasure filter, and its committed segments deleted). Blocking: run it off the event loop.
+   * committed through the erasure filter, and its committed segments deleted) and the idempotency records of their
+   * removed tokens; then it tells {@code forget} so ({@link ScrubMarkers}). Blocking: run it off the event loop.
    *
    * @return whether a new request was handled
    */
-  public boolean scrub(io.stedi.lakehouse.commit.CommitCoordinator coordinator) {
-    int requests = forgotten.size();
-    if (requests == scrubbedRequests) {
+  public boolean scrub(io.stedi.lakehouse.commit.CommitCoordinator coordinator,
+      io.stedi.lakehouse.gateway.ingest.IdempotencyStore idempotency, org.apache.iceberg.catalog.Catalog catalog) {
+    // a new request is a newer request time (a repeated forget of known hashes too), not a bigger set of hashes
+    Instant through = forgotten.newestRequest();
+    if (through == null || through.equals(scrubbedThrough)) {
       return false;
     }
-    int changed = credentials.scrub(forgotten::forgottenSince);
+    int requests = forgotten.size();
+    CredentialStore.Scrubbed s = credentials.scrub(forgotten::forgottenSince);
+    int answers = idempotency.dropTokens(s.removedTokens());
     coordinator.scrubLog();
-    scrubbedRequests = requests;
-    LOG.info("erasure: {} request(s) known; removed or unpaired {} credential(s); write-ahead log rolled and committed "
-        + "segments deleted", requests, changed);
+    ScrubMarkers.mark(catalog, coordinator.instanceId(), through);
+    scrubbedThrough = through;
+    LOG.info("erasure: {} request(s) known; removed or unpaired {} credential(s) and {} idempotency record(s); "
+        + "write-ahead log rolled and committed segments deleted", requests, s.changed(), answers);
     return true;
   }
 
-  private volatile int scrubbedRequests;
+  private volatile Instant scrubbedThrough;
 
   @Override
   public void close() {

@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 /** {@code stedi devices add|list|revoke}: Step Trainer credentials. */
 @Command(name = "devices", mixinStandardHelpOptions = true, description = "Manage Step Trainer credentials.",
     subcommands = {DevicesCommand.Add.class, DevicesCommand.Pair.class, DevicesCommand.ListDevices.class,
-        DevicesCommand.Revoke.class, ProvisionCommand.class})
+        DevicesCommand.Revoke.class, DevicesCommand.LogId.class, ProvisionCommand.class})
 final class DevicesCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -126,6 +126,37 @@ final class DevicesCommand implements Callable<Integer> {
       }
       spec.commandLine().getOut().println("device " + serial + " revoked");
       spec.commandLine().getOut().flush();
+      return 0;
+    }
+  }
+
+  @Command(name = "log-id", mixinStandardHelpOptions = true,
+      description = {"Print how the logs name a device (or, with --email, a customer): logs never carry serials or",
+          "emails, only this keyed hash (erasure.hash-secret), so grep the logs for it to follow one device."})
+  static final class LogId implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin
+    GatewayOptions options;
+    @Parameters(paramLabel = "SERIAL", description = "The serial number (or the email with --email).")
+    String value;
+    @picocli.CommandLine.Option(names = "--email", description = "VALUE is a customer's email.")
+    boolean email;
+
+    @Override
+    public Integer call() throws Exception {
+      io.stedi.lakehouse.config.LakehouseConfig lake = options.gateway(java.util.Map.of()).lakehouse();
+      org.apache.iceberg.catalog.Catalog catalog = io.stedi.lakehouse.catalog.Catalogs.open(lake);
+      try {
+        io.stedi.lakehouse.erasure.ErasureKey key = io.stedi.lakehouse.erasure.ErasureKey.resolve(lake, catalog);
+        spec.commandLine().getOut().println(key.logId(email ? io.stedi.lakehouse.erasure.IdentityKind.EMAIL
+            : io.stedi.lakehouse.erasure.IdentityKind.SERIAL, value));
+        spec.commandLine().getOut().flush();
+      } finally {
+        if (catalog instanceof AutoCloseable c) {
+          c.close();
+        }
+      }
       return 0;
     }
   }

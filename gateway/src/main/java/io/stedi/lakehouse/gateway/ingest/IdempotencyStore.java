@@ -78,7 +78,6 @@ public final class IdempotencyStore implements SideEntrySink {
     }
   }
 
-  /** The remembered answer for a key, if any and not expired. */
   /**
    * Marks a key as being processed; false when a request with it is in progress already (on any event loop).
    * Every true must be followed by {@link #end}.
@@ -94,6 +93,7 @@ public final class IdempotencyStore implements SideEntrySink {
 
   private final java.util.Set<String> inProgress = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+  /** The remembered answer for a key, if any and not expired. */
   public Entry get(String key) {
     Entry e = entries.get(key);
     if (e != null && e.createdMillis() < System.currentTimeMillis() - retentionMillis) {
@@ -131,6 +131,38 @@ public final class IdempotencyStore implements SideEntrySink {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write idempotency log " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Forgets every answer given to the tokens {@code tokenIds} (keys are {@code <token id>:<Idempotency-Key>}) and
+   * rewrites the log without them: the tokens of a forgotten customer leave no record of their requests behind.
+   *
+   * @return how many answers were dropped
+   */
+  public synchronized int dropTokens(java.util.Set<String> tokenIds) {
+    if (tokenIds.isEmpty()) {
+      return 0;
+    }
+    int before = entries.size();
+    entries.keySet().removeIf(k -> tokenIds.contains(k.substring(0, Math.max(0, k.indexOf(':')))));
+    int dropped = before - entries.size();
+    try {
+      out.close();
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
+        for (Entry e : entries.values()) {
+          ch.write(ByteBuffer.wrap((JSON.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8)));
+        }
+        ch.force(true);
+      }
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot rewrite idempotency log " + file + ": " + e.getMessage(), e);
+    }
+    return dropped;
   }
 
   public int size() {

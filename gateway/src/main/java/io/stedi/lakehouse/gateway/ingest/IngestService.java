@@ -202,7 +202,7 @@ public final class IngestService {
     WalEntry e = WalEntry.quarantine(zone, origin, r, truncate(payload), System.currentTimeMillis(), protocol,
         newDeliveryKey(protocol) + ":q");
     return append(List.of(e)).<Void>mapEmpty().recover(err -> {
-      LOG.warn("quarantine record for {} ({}) not stored: {}", origin, r.code().code(), err.toString());
+      LOG.warn("quarantine record ({}) of a {} payload not stored: {}", r.code().code(), protocol, err.toString());
       return Future.succeededFuture();
     });
   }
@@ -239,6 +239,11 @@ public final class IngestService {
 
   public CommitCoordinator coordinator() {
     return coordinator;
+  }
+
+  /** How logs name a device or customer: a keyed hash, never the serial or email (see ErasureKey#logId). */
+  public String logId(IdentityKind kind, String value) {
+    return erasure.identities().logId(kind, value);
   }
 
   /** Which serials and users are refused because they were forgotten. */

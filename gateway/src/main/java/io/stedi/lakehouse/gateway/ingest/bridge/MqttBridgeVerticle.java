@@ -128,8 +128,8 @@ public final class MqttBridgeVerticle extends AbstractVerticle {
       } else if (u.backPressure()) {
         vertx.setTimer(RETRY_MS, x -> store(m, req)); // not acked: the broker holds further messages
       } else {
-        LOG.error("bridge: storing a message from {} failed; it stays unacknowledged: {}", m.topicName(),
-            u.cause().toString());
+        LOG.error("bridge: storing a message of device {} failed; it stays unacknowledged: {}",
+            ingest.logId(req.origin().kind(), req.origin().identity()), u.cause().toString());
       }
     });
   }

@@ -40,9 +40,12 @@ final class DeviceConnection {
   private final Set<Integer> inFlight = new HashSet<>();
   private boolean blocked;
   private boolean closed;
+  /** How logs name this device (a keyed hash, never the serial). */
+  private final String logId;
 
-  DeviceConnection(io.vertx.core.Vertx vertx, MqttEndpoint ep, String serial, boolean v5, IngestService ingest,
-      java.util.Map<String, Zone> topics) {
+  DeviceConnection(io.vertx.core.Vertx vertx, MqttEndpoint ep, String serial, String logId, boolean v5,
+      IngestService ingest, java.util.Map<String, Zone> topics) {
+    this.logId = logId;
     this.topics = topics;
     this.vertx = vertx;
     this.ep = ep;
@@ -54,7 +57,7 @@ final class DeviceConnection {
   void onPublish(MqttPublishMessage m) {
     if (m.qosLevel() == MqttQoS.EXACTLY_ONCE) {
       // Only QoS 0 and 1 are offered (MQTT 5 §3.3.1.2: a server may refuse QoS it does not support).
-      LOG.warn("mqtt: device {} sent QoS 2, which is not supported", serial);
+      LOG.warn("mqtt: device {} sent QoS 2, which is not supported", logId);
       if (v5) {
         ep.disconnect(MqttDisconnectReasonCode.QOS_NOT_SUPPORTED, MqttProperties.NO_PROPERTIES);
       } else {
@@ -85,7 +88,7 @@ final class DeviceConnection {
     }
     if (blocked || !held.isEmpty()) {
       if (held.size() >= MAX_HELD) {
-        LOG.warn("mqtt: device {} has {} messages held by back-pressure, disconnecting", serial, held.size());
+        LOG.warn("mqtt: device {} has {} messages held by back-pressure, disconnecting", logId, held.size());
         if (v5) {
           ep.disconnect(MqttDisconnectReasonCode.SERVER_BUSY, MqttProperties.NO_PROPERTIES);
         } else {
@@ -136,7 +139,7 @@ final class DeviceConnection {
       held.addFirst(m);
       vertx.setTimer(RETRY_MS, t -> drain());
     } else {
-      LOG.error("mqtt: storing a message of device {} failed, closing so it is redelivered: {}", serial,
+      LOG.error("mqtt: storing a message of device {} failed, closing so it is redelivered: {}", logId,
           u.cause().toString());
       ep.close();
     }

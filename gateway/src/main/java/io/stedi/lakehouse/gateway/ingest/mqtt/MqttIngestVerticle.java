@@ -3,6 +3,7 @@ package io.stedi.lakehouse.gateway.ingest.mqtt;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.stedi.lakehouse.erasure.IdentityKind;
 import io.stedi.lakehouse.error.ErrorCode;
 import io.stedi.lakehouse.gateway.auth.CredentialStore;
 import io.stedi.lakehouse.gateway.config.GatewayConfig;
@@ -103,15 +104,17 @@ public final class MqttIngestVerticle extends AbstractVerticle {
     if (!credentials.authenticateDevice(user, secret)) {
       // MQTT 3.1.1 §3.2.2.3 return code 5 / MQTT 5 §3.2.2.2 reason 0x87: not authorized. The secret is never logged.
       // both names are the caller's choice: logged sanitised (printable, bounded), never verbatim
-      LOG.warn("mqtt connect refused: device {} (client {}) not authorized", forLog(user), forLog(ep.clientIdentifier()));
+      LOG.warn("mqtt connect refused: device {} (client {}) not authorized", ingest.logId(IdentityKind.SERIAL, user),
+          forLog(ep.clientIdentifier()));
       ingest.metrics().rejected("mqtt", ErrorCode.UNAUTHENTICATED.code(), 1);
       ep.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
           : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
       return;
     }
+    String logId = ingest.logId(IdentityKind.SERIAL, user); // logs name devices by a keyed hash, never the serial
     if (ingest.erasure().serialRefused(user)) {
       // forgotten with bin/stedi forget: refused until the device is provisioned again (devices add)
-      LOG.warn("mqtt connect refused: device {} was erased (right to be forgotten); re-provision it to reconnect", user);
+      LOG.warn("mqtt connect refused: device {} was erased (right to be forgotten); re-provision it to reconnect", logId);
       ingest.metrics().rejected("mqtt", ErrorCode.FORBIDDEN.code(), 1);
       ep.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
           : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
@@ -124,7 +127,7 @@ public final class MqttIngestVerticle extends AbstractVerticle {
       // let a half-open link hold the device's session forever (§3.1.2.10), so refuse it the way mosquitto's
       // max_keepalive does: CONNACK return code 2, identifier rejected (§3.2.2.3).
       LOG.warn("mqtt connect refused: device {} asked for keep-alive {} s (MQTT 3.1.1 devices must use 1..{})",
-          user, keepAlive, maxKeepAlive);
+          logId, keepAlive, maxKeepAlive);
       ingest.metrics().rejected("mqtt", "keep_alive", 1);
       ep.reject(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED);
       return;
@@ -136,13 +139,13 @@ public final class MqttIngestVerticle extends AbstractVerticle {
     // went half-open reconnects at once instead of waiting out the old link's keep-alive.
     MqttEndpoint previous = live.put(sessionId, ep);
     if (previous != null) {
-      takeOver(previous, user);
+      takeOver(previous, logId);
     }
     int max = config.get(GatewayConfig.MQTT_MAX_CONNECTIONS_PER_DEVICE);
     // a takeover replaces a connection: it needs no new slot (the previous one's is released when it closes)
     if (!sessions.acquire(user, previous != null ? max + 1 : max)) {
       live.remove(sessionId, ep);
-      LOG.warn("mqtt connect refused: device {} already holds {} connections", user, max);
+      LOG.warn("mqtt connect refused: device {} already holds {} connections", logId, max);
       ingest.metrics().rejected("mqtt", "connection_limit", 1);
       ep.reject(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED
           : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
@@ -150,14 +153,14 @@ public final class MqttIngestVerticle extends AbstractVerticle {
     }
     MqttSessions.State[] state = new MqttSessions.State[1];
     boolean present = sessions.open(sessionId, ep.isCleanSession(), state, System.currentTimeMillis());
-    DeviceConnection conn = new DeviceConnection(vertx, ep, user, v5, ingest, topics(user));
+    DeviceConnection conn = new DeviceConnection(vertx, ep, user, logId, v5, ingest, topics(user));
     ep.publishAutoAck(false);
     ep.autoKeepAlive(true);
     ep.publishHandler(m -> {
       boolean erased = ingest.erasure().serialRefused(user);
       if (erased || !credentials.deviceActive(user)) {
         // revoked or forgotten since this connection was accepted: take nothing more from it
-        LOG.warn("mqtt: device {} was {}, closing its connection", user, erased ? "erased" : "revoked");
+        LOG.warn("mqtt: device {} was {}, closing its connection", logId, erased ? "erased" : "revoked");
         ingest.metrics().rejected("mqtt", ErrorCode.UNAUTHENTICATED.code(), 1);
         if (v5) {
           ep.disconnect(MqttDisconnectReasonCode.NOT_AUTHORIZED, MqttProperties.NO_PROPERTIES);
@@ -217,11 +220,11 @@ public final class MqttIngestVerticle extends AbstractVerticle {
    * Closes the connection a new CONNECT of the same client id replaces. It may be closing already (its close handler
    * has not run yet, as after a DISCONNECT just before the new CONNECT): then there is nothing to close.
    */
-  private static void takeOver(MqttEndpoint previous, String serial) {
+  private static void takeOver(MqttEndpoint previous, String logId) {
     if (!previous.isConnected()) {
       return;
     }
-    LOG.info("mqtt: device {} connected again with the same client id; closing its previous connection", serial);
+    LOG.info("mqtt: device {} connected again with the same client id; closing its previous connection", logId);
     try {
       if (previous.protocolVersion() == MQTT_5) {
         previous.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
@@ -229,7 +232,7 @@ public final class MqttIngestVerticle extends AbstractVerticle {
         previous.close();
       }
     } catch (IllegalStateException closedMeanwhile) {
-      LOG.debug("mqtt: the previous connection of device {} closed on its own", serial);
+      LOG.debug("mqtt: the previous connection of device {} closed on its own", logId);
     }
   }
 
@@ -264,7 +267,8 @@ public final class MqttIngestVerticle extends AbstractVerticle {
   static void refuseForeignTopic(MqttEndpoint ep, String serial, boolean v5, MqttPublishMessage m, IngestService ingest) {
     String msg = "device " + serial + " may publish only to " + String.join(" or ", new java.util.TreeSet<>(topics(serial).keySet()))
         + ", not " + m.topicName();
-    LOG.warn("mqtt: {}", msg);
+    // the log names neither the device nor the topic it tried (which names a serial); the quarantine row does
+    LOG.warn("mqtt: device {} published to a topic that is not its own", ingest.logId(IdentityKind.SERIAL, serial));
     ingest.quarantine(Protocol.MQTT.label(), Zone.STEP_TRAINER.cliName(), "device " + serial + " topic " + m.topicName(),
         new Rejection(ErrorCode.FORBIDDEN, null, msg), m.payload().toString(StandardCharsets.UTF_8), 1).onComplete(x -> {
           if (v5 && m.qosLevel() == MqttQoS.AT_LEAST_ONCE) {

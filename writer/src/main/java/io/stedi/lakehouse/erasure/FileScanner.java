@@ -1,4 +1,4 @@
-package io.stedi.lakehouse.curation.erasure;
+package io.stedi.lakehouse.erasure;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,9 +26,10 @@ import org.apache.iceberg.parquet.Parquet;
  * Does a file of a table hold any of some identity strings? Looks at the raw bytes (Parquet footers and page
  * statistics, Avro headers, metadata JSON) case-insensitively, and, because data pages and manifest blocks are
  * compressed, also at every decoded value: Parquet rows through Iceberg's reader, Avro manifests and manifest
- * lists (including the column bounds, which are binary) through Avro's.
+ * lists (including the column bounds, which are binary) through Avro's. Used by {@code forget} on every file a
+ * table's location holds, and by the tests that search a whole installation after it.
  */
-final class FileScanner {
+public final class FileScanner {
   private static final int CHUNK = 1 << 16;
 
   private final FileIO io;
@@ -36,14 +37,14 @@ final class FileScanner {
   private final byte[][] needleBytes;
 
   /** @param needles lower-case strings to look for */
-  FileScanner(FileIO io, Collection<String> needles) {
+  public FileScanner(FileIO io, Collection<String> needles) {
     this.io = io;
     this.needles = needles.stream().map(n -> n.toLowerCase(Locale.ROOT)).filter(n -> !n.isEmpty()).distinct().toList();
     this.needleBytes = this.needles.stream().map(n -> n.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
   }
 
   /** Whether the file holds a needle; {@code schema} reads Parquet data files (the table's schema). */
-  boolean contains(String path, Schema schema) {
+  public boolean contains(String path, Schema schema) {
     if (needles.isEmpty()) {
       return false;
     }
@@ -72,7 +73,7 @@ final class FileScanner {
   }
 
   /** Case-insensitive (ASCII) search of a stream for any needle, across chunk borders. */
-  boolean streamContains(InputStream in) throws IOException {
+  public boolean streamContains(InputStream in) throws IOException {
     int longest = 0;
     for (byte[] n : needleBytes) {
       longest = Math.max(longest, n.length);
