@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * just a key id ({@value ErasureReceiptTable#KEY_ID_PROPERTY}), so that a process configured with another
  * secret fails at start instead of silently not recognising forgotten identities.
  */
-public final class ErasureKey {
+public final class ErasureKey implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(ErasureKey.class);
 
   private final byte[] secret;

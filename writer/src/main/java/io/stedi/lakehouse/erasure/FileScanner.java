@@ -17,10 +17,8 @@ import org.apache.avro.generic.GenericFixed;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.FileIO;
-import org.apache.iceberg.parquet.Parquet;
 
 /**
  * Does a file of a table hold any of some identity strings? Looks at the raw bytes (Parquet footers and page
@@ -32,13 +30,27 @@ import org.apache.iceberg.parquet.Parquet;
 public final class FileScanner {
   private static final int CHUNK = 1 << 16;
 
+  /**
+   * Decodes a Parquet data file into rows. Given by the caller, because the Parquet classes Iceberg links against
+   * differ by classpath: Spark's Iceberg runtime shades them, the writer's Iceberg does not.
+   */
+  @FunctionalInterface
+  public interface ParquetRows {
+    CloseableIterable<?> read(org.apache.iceberg.io.InputFile file, Schema schema);
+  }
+
   private final FileIO io;
+  private final ParquetRows parquet;
   private final List<String> needles;
   private final byte[][] needleBytes;
 
-  /** @param needles lower-case strings to look for */
-  public FileScanner(FileIO io, Collection<String> needles) {
+  /**
+   * @param parquet how to decode Parquet data files on this classpath
+   * @param needles lower-case strings to look for
+   */
+  public FileScanner(FileIO io, ParquetRows parquet, Collection<String> needles) {
     this.io = io;
+    this.parquet = parquet;
     this.needles = needles.stream().map(n -> n.toLowerCase(Locale.ROOT)).filter(n -> !n.isEmpty()).distinct().toList();
     this.needleBytes = this.needles.stream().map(n -> n.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
   }
@@ -114,9 +126,8 @@ public final class FileScanner {
   }
 
   private boolean parquetContains(String path, Schema schema) throws IOException {
-    try (CloseableIterable<Record> rows = Parquet.read(io.newInputFile(path)).project(schema)
-        .createReaderFunc(fileSchema -> GenericParquetReaders.buildReader(schema, fileSchema)).build()) {
-      for (Record r : rows) {
+    try (CloseableIterable<?> rows = parquet.read(io.newInputFile(path), schema)) {
+      for (Object r : rows) {
         if (valueContains(r)) {
           return true;
         }

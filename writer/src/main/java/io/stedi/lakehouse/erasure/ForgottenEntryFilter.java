@@ -8,8 +8,6 @@ import java.util.regex.Pattern;
 
 /** {@link ForgottenIdentities#walFilter()}: what a forgotten identity's waiting entries look like. */
 final class ForgottenEntryFilter implements EntryFilter {
-  private static final Pattern EMAIL = Pattern.compile("[^\\s\"'<>,;:()\\[\\]{}\\\\]+@[^\\s\"'<>,;:()\\[\\]{}\\\\]+");
-  private static final Pattern SERIAL_FIELD = Pattern.compile("\"serialNumber\"\\s*:\\s*\"([^\"\\\\]{1,200})\"");
   private static final Pattern DEVICE = Pattern.compile("^device (\\S+)");
 
   private final ForgottenIdentities forgotten;
@@ -29,7 +27,10 @@ final class ForgottenEntryFilter implements EntryFilter {
     return forgotten.isForgotten(z.ownerKind(), (String) row.get(z.ownerColumn()));
   }
 
-  /** Quarantined text is free-form: look for email-like words, serialNumber fields and a device origin. */
+  /**
+   * Quarantined text is free-form (cut, malformed, JSON escapes): every identity-shaped string of its decoded form
+   * ({@link QuarantineText#candidates}) is looked up as an email and as a serial.
+   */
   @Override
   public boolean dropQuarantine(String zone, String origin, String message, String payload) {
     if (forgotten.size() == 0) {
@@ -42,18 +43,8 @@ final class ForgottenEntryFilter implements EntryFilter {
       }
     }
     for (String text : new String[] {origin, message, payload}) {
-      if (text == null) {
-        continue;
-      }
-      Matcher m = EMAIL.matcher(text);
-      while (m.find()) {
-        if (forgotten.isForgotten(IdentityKind.EMAIL, m.group())) {
-          return true;
-        }
-      }
-      Matcher s = SERIAL_FIELD.matcher(text);
-      while (s.find()) {
-        if (forgotten.isForgotten(IdentityKind.SERIAL, s.group(1))) {
+      for (String c : QuarantineText.candidates(text)) {
+        if (forgotten.isForgotten(c.indexOf('@') > 0 ? IdentityKind.EMAIL : IdentityKind.SERIAL, c)) {
           return true;
         }
       }

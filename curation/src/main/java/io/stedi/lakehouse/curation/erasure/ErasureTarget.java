@@ -21,15 +21,26 @@ import java.util.stream.Collectors;
  */
 record ErasureTarget(String table, Function<Identity, String> predicate) {
 
-  /** Quarantine rows match when their origin, message or raw payload contains one of the emails or serials. */
+  /** SQL function: {@link io.stedi.lakehouse.erasure.IdentityKind#normalize} (registered by IdentityResolver). */
+  static final String NORM_FUNCTION = "stedi_identity_norm";
+  /** SQL function: {@link io.stedi.lakehouse.erasure.QuarantineText#mentions}(text, needles joined by newlines). */
+  static final String MENTIONS_FUNCTION = "stedi_mentions";
+
+  /**
+   * Quarantine rows match when their origin, message or rejected payload names one of the emails or serials, with
+   * JSON escapes decoded and normalised, or cut off at the end by truncation ({@code QuarantineText}).
+   */
   static final ErasureTarget QUARANTINE = new ErasureTarget("quarantine", id -> {
-    List<String> terms = new ArrayList<>();
-    for (String v : union(id.emails(), id.serials())) {
-      for (String col : new String[] {"origin", "message", "payload"}) {
-        terms.add("instr(lower(coalesce(" + col + ", '')), " + literal(v) + ") > 0");
-      }
+    List<String> needles = union(id.emails(), id.serials());
+    if (needles.isEmpty()) {
+      return "false";
     }
-    return terms.isEmpty() ? "false" : "(" + String.join(" OR ", terms) + ")";
+    String joined = literal(String.join("\n", needles));
+    List<String> terms = new ArrayList<>();
+    for (String col : new String[] {"origin", "message", "payload"}) {
+      terms.add(MENTIONS_FUNCTION + "(" + col + ", " + joined + ")");
+    }
+    return "(" + String.join(" OR ", terms) + ")";
   });
 
   private static final List<ErasureTarget> ALL = all();
@@ -68,11 +79,11 @@ record ErasureTarget(String table, Function<Identity, String> predicate) {
     return u;
   }
 
-  private static String in(String column, Collection<String> values, boolean lower) {
+  private static String in(String column, Collection<String> values, boolean normalized) {
     if (values.isEmpty()) {
       return "false";
     }
-    String col = lower ? "lower(`" + column + "`)" : "`" + column + "`";
+    String col = normalized ? NORM_FUNCTION + "(`" + column + "`)" : "`" + column + "`";
     return col + " IN (" + values.stream().map(ErasureTarget::literal).collect(Collectors.joining(", ")) + ")";
   }
 

@@ -7,6 +7,7 @@ import io.stedi.lakehouse.curation.jobs.CurationJob;
 import io.stedi.lakehouse.curation.jobs.CustomerKey;
 import io.stedi.lakehouse.erasure.ErasureKey;
 import io.stedi.lakehouse.erasure.IdentityKind;
+import io.stedi.lakehouse.erasure.QuarantineText;
 import io.stedi.lakehouse.table.Zone;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -15,7 +16,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.types.DataTypes;
 
@@ -26,7 +30,9 @@ import org.apache.spark.sql.types.DataTypes;
  * in the tables, so no value the first run covered is missed.
  */
 final class IdentityResolver {
+  private static final Logger LOG = LoggerFactory.getLogger(IdentityResolver.class);
   static final String HASH_FUNCTION = "stedi_erasure_hash";
+  private static final String NORM = ErasureTarget.NORM_FUNCTION;
 
   /** Tables and columns holding emails: from the zones' descriptors, for landing and the tables derived from them. */
   private static final String[][] EMAIL_COLUMNS = columns(IdentityKind.EMAIL, new String[0][]);
@@ -61,6 +67,11 @@ final class IdentityResolver {
     this.spark = spark;
     this.config = config;
     this.key = key;
+    // the one normalisation of identities (IdentityKind.normalize) in SQL too: hashes and matches agree
+    spark.udf().register(ErasureTarget.NORM_FUNCTION, (UDF1<String, String>) IdentityKind::normalize,
+        DataTypes.StringType);
+    spark.udf().register(ErasureTarget.MENTIONS_FUNCTION, (UDF2<String, String, Boolean>) (text, needles) ->
+        QuarantineText.mentions(text, List.of(needles.split("\n"))), DataTypes.BooleanType);
     spark.udf().register(HASH_FUNCTION, (UDF2<String, String, String>) (kind, v) -> v == null ? null
         : key.hash(IdentityKind.fromLabel(kind), v), DataTypes.StringType);
   }
@@ -76,19 +87,46 @@ final class IdentityResolver {
     if (kind == IdentityKind.EMAIL) {
       emails.add(v);
       for (String t : existing(CUSTOMER_TABLES)) {
-        serials.addAll(strings("SELECT DISTINCT lower(serialNumber) FROM stedi." + t + " WHERE lower(email) = "
+        serials.addAll(strings("SELECT DISTINCT " + NORM + "(serialNumber) FROM stedi." + t + " WHERE " + NORM + "(email) = "
             + literal(v) + " AND serialNumber IS NOT NULL"));
+      }
+      // a serial that other customers' records name too (the STEDI data has such shared serials, a fulfilment defect)
+      // cannot be attributed to this customer: its readings and device stay, only this customer's records go
+      Set<String> shared = sharedWithOthers(serials, v);
+      if (!shared.isEmpty()) {
+        LOG.info("forget: {} serial number(s) of this customer are named by other customers' records too; their "
+            + "readings stay (they are not this customer's alone)", shared.size());
+        serials.removeAll(shared);
       }
     } else {
       serials.add(v);
       for (String t : existing(CUSTOMER_TABLES)) {
-        emails.addAll(strings("SELECT DISTINCT lower(email) FROM stedi." + t + " WHERE lower(serialNumber) = "
+        emails.addAll(strings("SELECT DISTINCT " + NORM + "(email) FROM stedi." + t + " WHERE " + NORM + "(serialNumber) = "
             + literal(v) + " AND email IS NOT NULL"));
+      }
+      if (emails.size() > 1) {
+        throw new IllegalArgumentException("forget --serial: " + emails.size() + " customers' records name this serial "
+            + "number (a shared serial), so its readings are not one person's: forget each customer by email instead "
+            + "(the readings go with the last one who names it)");
       }
     }
     recover(IdentityKind.EMAIL, emails, storedEmailHashes, EMAIL_COLUMNS);
     recover(IdentityKind.SERIAL, serials, storedSerialHashes, SERIAL_COLUMNS);
     return new Identity(kind, v, emails, serials, customerKeys(emails, value), CustomerKey.deviceKeys(config, serials));
+  }
+
+  /** The serials among {@code serials} that a customer record of another email names too. */
+  private Set<String> sharedWithOthers(Set<String> serials, String email) {
+    if (serials.isEmpty()) {
+      return Set.of();
+    }
+    String list = serials.stream().map(ErasureTarget::literal).collect(Collectors.joining(", "));
+    Set<String> shared = new LinkedHashSet<>();
+    for (String t : existing(CUSTOMER_TABLES)) {
+      shared.addAll(strings("SELECT DISTINCT " + NORM + "(serialNumber) FROM stedi." + t + " WHERE " + NORM
+          + "(serialNumber) IN (" + list + ") AND email IS NOT NULL AND " + NORM + "(email) <> " + literal(email)));
+    }
+    return shared;
   }
 
   /** Adds the values whose hashes a pending receipt holds but that the lookup above did not find. */
@@ -101,7 +139,7 @@ final class IdentityResolver {
     String hashes = missing.stream().map(ErasureTarget::literal).collect(Collectors.joining(", "));
     for (String[] tc : columns) {
       if (spark.catalog().tableExists("stedi." + tc[0])) {
-        found.addAll(strings("SELECT DISTINCT lower(`" + tc[1] + "`) FROM stedi." + tc[0] + " WHERE " + HASH_FUNCTION
+        found.addAll(strings("SELECT DISTINCT " + NORM + "(`" + tc[1] + "`) FROM stedi." + tc[0] + " WHERE " + HASH_FUNCTION
             + "('" + kind.label() + "', `" + tc[1] + "`) IN (" + hashes + ")"));
       }
     }
@@ -122,7 +160,7 @@ final class IdentityResolver {
     String list = emails.stream().map(ErasureTarget::literal).collect(Collectors.joining(", "));
     for (String[] tc : EMAIL_COLUMNS) {
       if (spark.catalog().tableExists("stedi." + tc[0])) {
-        spellings.addAll(strings("SELECT DISTINCT `" + tc[1] + "` FROM stedi." + tc[0] + " WHERE lower(`" + tc[1]
+        spellings.addAll(strings("SELECT DISTINCT `" + tc[1] + "` FROM stedi." + tc[0] + " WHERE " + NORM + "(`" + tc[1]
             + "`) IN (" + list + ")"));
       }
     }

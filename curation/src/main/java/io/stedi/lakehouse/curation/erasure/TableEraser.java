@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * old data files, manifests and manifest lists), then {@link OrphanSweeper} for what expiry cannot see.
  */
 final class TableEraser {
+  /** Parquet rows through Iceberg's generic reader, compiled against the (shaded) Parquet of Spark's Iceberg runtime. */
+  static final FileScanner.ParquetRows PARQUET_ROWS = (file, schema) -> org.apache.iceberg.parquet.Parquet.read(file)
+      .project(schema).createReaderFunc(fileSchema -> org.apache.iceberg.data.parquet.GenericParquetReaders
+          .buildReader(schema, fileSchema)).build();
+
   private static final Logger LOG = LoggerFactory.getLogger(TableEraser.class);
   private static final int DELETE_ATTEMPTS = 5;
 
@@ -133,7 +138,7 @@ final class TableEraser {
       snapshotsBefore.removeAll(ids(t.snapshots()));
       expired = snapshotsBefore.size();
     }
-    OrphanSweeper sweeper = new OrphanSweeper(t, new FileScanner(t.io(), needles), orphanMinAge);
+    OrphanSweeper sweeper = new OrphanSweeper(t, new FileScanner(t.io(), PARQUET_ROWS, needles), orphanMinAge);
     deleted.addAll(sweeper.sweep(removedFiles, deleted));
     LOG.info("erasure: stedi.{}: {} snapshots expired, {} files deleted, {} recent unreferenced files left", table,
         expired, deleted.size(), sweeper.youngLeft());

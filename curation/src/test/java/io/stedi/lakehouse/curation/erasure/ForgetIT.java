@@ -53,6 +53,7 @@ class ForgetIT extends SparkTestBase {
   private static final Map<String, Long> totalBefore = new LinkedHashMap<>();
   private static final Map<String, Long> matchingBefore = new LinkedHashMap<>();
   private static List<String> hitsBefore;
+  private static long hiddenBefore;
   private static Cli forget;
 
   @BeforeAll
@@ -62,6 +63,14 @@ class ForgetIT extends SparkTestBase {
         "{\"user\":\"santosh.spencer@TEST.com\",\"timeStamp\":1655564999000,\"x\":1,\"y\":2,\"z\":3}",
         "{\"user\":\"" + EMAIL + "\",\"timeStamp\":\"not a time\",\"x\":1,\"y\":2,\"z\":3}",
         "{\"user\":\"Frank.Doshi@test.com\",\"timeStamp\":1655564999001,\"x\":1,\"y\":2,\"z\":3}") + "\n");
+    // quarantined payloads that hide the email from a substring search: a JSON escape, and a cut at
+    // quarantine.max-payload-bytes (4096) that leaves only the email's first characters ("santosh.sp")
+    String escaped = "{\"marker\":\"esc-1\",\"user\":\"Santosh.Spencer\\u0040test.com\",\"timeStamp\":\"x\"}";
+    String head = "{\"marker\":\"cut-1\",\"note\":\"";
+    String tail = "\",\"user\":\"";
+    String filler = head + "n".repeat(4096 - 10 - head.length() - tail.length()) + tail;
+    String cut = filler + EMAIL + "\"}"; // stored cut at 4096 characters: the email's first 10 are left
+    Files.writeString(extraAccel, escaped + "\n" + cut + "\n", java.nio.file.StandardOpenOption.APPEND);
     Path extraStep = tempDir.resolve("step-extra.json");
     Files.writeString(extraStep, "{\"sensorReadingTime\":1655564999000,\"serialNumber\":\"" + SERIAL + "\" broken\n");
     Path extraCustomer = tempDir.resolve("customer-extra.json");
@@ -87,6 +96,7 @@ class ForgetIT extends SparkTestBase {
       matchingBefore.put(t, count(t, santosh(t)));
     }
     hitsBefore = WarehouseScan.filesHolding(spark, warehouse(), needles(EMAIL, SERIAL));
+    hiddenBefore = count("quarantine", "instr(payload, 'esc-1') > 0 OR instr(payload, 'cut-1') > 0");
     plantOrphans();
     // refs other than main keep their snapshots (and the customer's rows) alive through snapshot expiry
     Table customers = catalog().loadTable(org.apache.iceberg.catalog.TableIdentifier.of("stedi", "customer_landing"));
@@ -102,6 +112,56 @@ class ForgetIT extends SparkTestBase {
   void theCustomerWasEverywhereBefore() {
     assertThat(matchingBefore).allSatisfy((table, n) -> assertThat(n).as(table).isPositive());
     assertThat(hitsBefore).anyMatch(h -> h.endsWith("parquet value")).anyMatch(h -> h.endsWith("avro record"));
+  }
+
+  /** Quarantine rows are matched on their decoded text, and a payload cut in the middle of the email counts too. */
+  @Test
+  void quarantinedPayloadsWithEscapesOrCutsAreMatched() {
+    assertThat(forget.code).as(forget.err).isZero();
+    assertThat(hiddenBefore).as("the escaped and the cut payload were quarantined").isEqualTo(2);
+    assertThat(count("quarantine", "instr(payload, 'esc-1') > 0 OR instr(payload, 'cut-1') > 0")).isZero();
+  }
+
+  /**
+   * A serial that two customers' records name (the STEDI data's fulfilment defect) is neither one's alone:
+   * forgetting one customer removes their records but keeps the serial's readings; forgetting by that serial is
+   * refused; once the last customer naming it is forgotten, its readings go too.
+   */
+  @Test
+  void aSharedSerialsReadingsStayUntilItsLastCustomerIsForgotten() throws Exception {
+    String shared = "shared-st-0001";
+    Path customers = tempDir.resolve("shared-customers.json");
+    Files.writeString(customers, String.join("\n",
+        "{\"customerName\":\"Ann Share\",\"email\":\"Ann.Share@test.com\",\"serialNumber\":\"" + shared
+            + "\",\"registrationDate\":1655564376361,\"lastUpdateDate\":1655564376361,"
+            + "\"shareWithResearchAsOfDate\":1655564376361}",
+        "{\"customerName\":\"Ben Share\",\"email\":\"Ben.Share@test.com\",\"serialNumber\":\"" + shared.toUpperCase()
+            + "\",\"registrationDate\":1655564376361,\"lastUpdateDate\":1655564376361,"
+            + "\"shareWithResearchAsOfDate\":1655564376361}") + "\n");
+    Path steps = tempDir.resolve("shared-steps.json");
+    Files.writeString(steps, "{\"sensorReadingTime\":1655564999100,\"serialNumber\":\"" + shared
+        + "\",\"distanceFromObject\":40}\n{\"sensorReadingTime\":1655564999200,\"serialNumber\":\"" + shared
+        + "\",\"distanceFromObject\":41}\n");
+    BulkLoader loader = new BulkLoader(catalog(), config);
+    loader.load(Zone.CUSTOMER, List.of(customers.toString()), LoadProgress.NONE);
+    loader.load(Zone.STEP_TRAINER, List.of(steps.toString()), LoadProgress.NONE);
+    String readings = "lower(serialNumber) = '" + shared + "'";
+    assertThat(count("step_trainer_landing", readings)).isEqualTo(2);
+
+    Cli bySerial = cli("forget", "--serial", shared);
+    assertThat(bySerial.code).as("refused").isNotZero();
+    assertThat(bySerial.err).contains("shared serial");
+    assertThat(count("step_trainer_landing", readings)).isEqualTo(2);
+
+    Cli ann = cli("forget", "Ann.Share@test.com");
+    assertThat(ann.code).as(ann.err).isZero();
+    assertThat(count("customer_landing", "lower(email) = 'ann.share@test.com'")).isZero();
+    assertThat(count("customer_landing", "lower(email) = 'ben.share@test.com'")).isEqualTo(1);
+    assertThat(count("step_trainer_landing", readings)).as("Ben's readings too").isEqualTo(2);
+
+    Cli ben = cli("forget", "Ben.Share@test.com");
+    assertThat(ben.code).as(ben.err).isZero();
+    assertThat(count("step_trainer_landing", readings)).as("now nobody else names the serial").isZero();
   }
 
   @Test
@@ -257,7 +317,8 @@ class ForgetIT extends SparkTestBase {
             + "'";
       case "quarantine":
         return "lower(concat_ws('|', origin, message, payload)) LIKE '%" + EMAIL.toLowerCase() + "%'"
-            + " OR concat_ws('|', origin, message, payload) LIKE '%" + SERIAL + "%'";
+            + " OR concat_ws('|', origin, message, payload) LIKE '%" + SERIAL + "%'"
+            + " OR instr(payload, 'esc-1') > 0 OR instr(payload, 'cut-1') > 0"; // hers, though no substring says so
       default:
         return e;
     }

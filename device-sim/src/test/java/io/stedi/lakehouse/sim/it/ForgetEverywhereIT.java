@@ -171,7 +171,9 @@ class ForgetEverywhereIT {
     Catalog catalog = Catalogs.open(LakehouseConfig.embedded(home));
     try {
       FileIO io = catalog.loadTable(TableIdentifier.of(LandingTables.NAMESPACE, "customer_landing")).io();
-      FileScanner scanner = new FileScanner(io, needles);
+      FileScanner scanner = new FileScanner(io, (file, schema) -> org.apache.iceberg.parquet.Parquet.read(file)
+          .project(schema).createReaderFunc(fileSchema -> org.apache.iceberg.data.parquet.GenericParquetReaders
+              .buildReader(schema, fileSchema)).build(), needles);
       List<String> found = new ArrayList<>();
       try (Stream<Path> files = Files.walk(home)) {
         for (Path f : files.filter(Files::isRegularFile).toList()) {
