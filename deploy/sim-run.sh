@@ -12,6 +12,6 @@ mkdir -p "$state"
 # --run-id defaults to a random one, so repeated runs never share an Idempotency-Key.
 "$stedi" sim run --devices "${SIM_DEVICES:-50}" --phones "${SIM_PHONES:-50}" --rate "${SIM_RATE:-1}" \
   --duration "${SIM_DURATION:-60s}" --qos 1 --mqtt "${SIM_MQTT:-mqtt://gateway:1883}" \
-  --http "${SIM_HTTP:-http://gateway:8080}" --credentials "$state/credentials.json" \
+  --http "${SIM_HTTP:-http://gateway:8080}" ${SIM_CA:+--ca "$SIM_CA"} --credentials "$state/credentials.json" \
   --ledger "$state/ledger.jsonl" --report "$state/report.json"
 exec "$stedi" sim verify "$state/ledger.jsonl" --wait "${SIM_VERIFY_WAIT:-60s}"

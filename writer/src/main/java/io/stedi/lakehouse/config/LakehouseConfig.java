@@ -83,12 +83,12 @@ public final class LakehouseConfig {
       "Parse-and-write threads of bin/stedi load; 0 means one per CPU core.");
 
   /**
-   * Refuses a secret that still holds the placeholder of {@code deploy/stedi.env.example} ("change-me..."): a
+   * Refuses a secret that still holds the placeholder of {@code deploy/env/*.env.example} ("change-me..."): a
    * deployment copied from the example without replacing its secrets must not start.
    */
   public static void refusePlaceholder(String key, String value) {
     if (value != null && value.toLowerCase(java.util.Locale.ROOT).contains("change-me")) {
-      throw new IllegalArgumentException(key + " still holds the placeholder of deploy/stedi.env.example; set a real "
+      throw new IllegalArgumentException(key + " still holds the placeholder of deploy/env/*.env.example; set a real "
           + "secret (for example: openssl rand -base64 32)");
     }
   }

@@ -31,16 +31,31 @@ import org.junit.jupiter.api.Test;
  */
 class ComposeFileTest {
   /** Services of the topology and the role each plays. */
-  private static final List<String> SERVICES = List.of("gateway", "curation", "postgres", "minio", "minio-init",
-      "trino", "sim");
+  private static final List<String> SERVICES = List.of("secure-init", "gateway", "curation", "postgres", "minio",
+      "minio-init", "trino", "sim");
   /** Services built from this repository (bin/stedi inside). */
   private static final List<String> STEDI_SERVICES = List.of("gateway", "curation", "sim");
   /**
    * Ports the third-party images listen on by default (postgres: 5432; MinIO: 9000 S3 API, 9001 console as set by
-   * --console-address; Trino: http-server.http.port 8080).
+   * --console-address; Trino: http-server.https.port 8443 of deploy/trino/etc/config.properties).
    */
   private static final Map<String, Set<Integer>> IMAGE_PORTS = Map.of("postgres", Set.of(5432),
-      "minio", Set.of(9000, 9001), "trino", Set.of(8080));
+      "minio", Set.of(9000, 9001), "trino", Set.of(8443));
+  /**
+   * The secrets each service gets, and no others (deploy/env/*.env): MinIO's root user stays with MinIO and the
+   * init job that creates the two limited users, the customer-key secret with curation, Trino gets a read-only
+   * S3 user and no writer's key.
+   */
+  private static final Map<String, List<String>> ENV_FILES = Map.of(
+      "secure-init", List.of("deploy/env/trino-users.env"),
+      "gateway", List.of("deploy/env/catalog.env", "deploy/env/s3-writer.env", "deploy/env/erasure.env"),
+      "curation", List.of("deploy/env/catalog.env", "deploy/env/s3-writer.env", "deploy/env/erasure.env",
+          "deploy/env/curation.env"),
+      "postgres", List.of("deploy/env/catalog.env"),
+      "minio", List.of("deploy/env/minio-root.env"),
+      "minio-init", List.of("deploy/env/minio-root.env", "deploy/env/s3-writer.env", "deploy/env/s3-reader.env"),
+      "trino", List.of("deploy/env/catalog.env", "deploy/env/s3-reader.env", "deploy/env/trino.env"),
+      "sim", List.of("deploy/env/catalog.env", "deploy/env/s3-writer.env"));
 
   private final ComposeFile compose = ComposeFile.load();
   private final Map<String, ComposeFile.DocumentedKey> documented = ComposeFile.documentedKeys();
@@ -60,7 +75,7 @@ class ComposeFileTest {
     assertThat(compose.service("sim").get("profiles")).isEqualTo(List.of("sim"));
     assertThat(compose.service("gateway").get("profiles")).isNull();
     assertThat(compose.service("curation").get("profiles")).isNull();
-    for (String s : STEDI_SERVICES) {
+    for (String s : List.of("secure-init", "gateway", "curation", "sim")) {
       assertThat(compose.service(s).get("build")).as(s + " builds from the repository")
           .isEqualTo(Map.of("context", ".", "dockerfile", "deploy/Dockerfile"));
     }
@@ -89,7 +104,7 @@ class ComposeFileTest {
       // The writer's keys are validated as the services will: a bad value fails here, not at deploy time.
       LakehouseConfig c = lakehouse(service);
       assertThat(c.get(LakehouseConfig.CATALOG_TYPE).name()).isEqualTo("JDBC");
-      if (!Files.isRegularFile(ComposeFile.ROOT.resolve("deploy/stedi.env"))) {
+      if (compose.envFiles(service).stream().noneMatch(f -> Files.isRegularFile(ComposeFile.ROOT.resolve(f)))) {
         // with the example's secrets unchanged, the service refuses to start
         assertThatThrownBy(() -> LakehouseConfig.from(ConfigSources.of(Map.of(), compose.effectiveEnvironment(service),
             null, LakehouseConfig.KEYS))).as(service).hasMessageContaining("placeholder");
@@ -97,16 +112,25 @@ class ComposeFileTest {
     }
   }
 
+  /** The gateway publishes its MQTT and HTTP listeners, both over TLS with the certificate secure-init makes. */
   @Test
-  void publishedPortsAreTheDocumentedDefaultsOfTheirKeys() {
+  void publishedPortsAreTheGatewaysTlsListeners() {
     Map<String, String> env = compose.effectiveEnvironment("gateway");
     Set<Integer> gatewayPorts = new HashSet<>();
     for (String var : List.of("STEDI_GATEWAY_MQTT_PORT", "STEDI_GATEWAY_HTTP_PORT")) {
-      ComposeFile.DocumentedKey key = documented.get(var);
-      int port = Integer.parseInt(env.getOrDefault(var, key.defaultValue()));
-      assertThat(port).as("%s (%s) keeps its documented default", var, key.key())
-          .isEqualTo(Integer.parseInt(key.defaultValue()));
-      gatewayPorts.add(port);
+      assertThat(documented).containsKey(var);
+      gatewayPorts.add(Integer.parseInt(env.getOrDefault(var, documented.get(var).defaultValue())));
+    }
+    assertThat(gatewayPorts).as("the IANA ports of MQTT over TLS and a common HTTPS port").containsExactlyInAnyOrder(8883,
+        8443);
+    assertThat(env.get("STEDI_GATEWAY_TLS_CERT")).isEqualTo("/certs/gateway/gateway.crt");
+    assertThat(env.get("STEDI_GATEWAY_TLS_KEY")).isEqualTo("/certs/gateway/gateway.key");
+    assertThat(mountedAt("gateway", "/certs")).isEqualTo("certs");
+    assertThat(String.join(" ", compose.list("secure-init", "entrypoint"))).contains("secure-init.sh /certs");
+    assertThat(mountedAt("secure-init", "/certs")).isEqualTo("certs");
+    for (String needsCerts : List.of("gateway", "trino")) {
+      assertThat(ComposeFile.map(ComposeFile.map(compose.service(needsCerts).get("depends_on"), needsCerts)
+          .get("secure-init"), needsCerts)).containsEntry("condition", "service_completed_successfully");
     }
     List<int[]> published = compose.ports("gateway");
     assertThat(published).extracting(p -> p[1]).containsExactlyInAnyOrderElementsOf(gatewayPorts);
@@ -165,20 +189,35 @@ class ComposeFileTest {
       Path real = ComposeFile.ROOT.resolve(f);
       assertThat(Files.isRegularFile(real) || Files.isRegularFile(ComposeFile.ROOT.resolve(f + ".example")))
           .as("env_file %s exists or has a committed %s.example", f, f).isTrue();
-      assertThat(ignored).as(".gitignore keeps the secrets file %s out of git", f).contains(f);
-      assertThat(dockerIgnored).as(".dockerignore keeps %s out of the image", f).contains(f);
+      assertThat(ignored).as(".gitignore keeps the secrets file %s out of git", f).anyMatch(l -> glob(l, f));
+      assertThat(dockerIgnored).as(".dockerignore keeps %s out of the image", f).anyMatch(l -> glob(l, f));
     }
     assertThat(ignored).contains(".env");
-    // Every secret a service reads is in the example, so a copy of it starts every service.
-    Map<String, String> example = ComposeFile.readEnvFile(ComposeFile.ROOT.resolve("deploy/stedi.env.example"));
-    assertThat(example).containsKeys("STEDI_CATALOG_PASSWORD", "STEDI_S3_ACCESS_KEY_ID", "STEDI_S3_SECRET_ACCESS_KEY",
-        "STEDI_CURATION_CUSTOMER_KEY_SECRET");
-    assertThat(example.get("STEDI_CURATION_CUSTOMER_KEY_SECRET")).hasSizeGreaterThanOrEqualTo(16);
-    assertThat(example.get("STEDI_S3_SECRET_ACCESS_KEY")).as("MinIO wants 8+ characters").hasSizeGreaterThanOrEqualTo(8);
-    // the example's secrets are placeholders the product refuses, so a copy that was not edited does not start
-    for (String secret : List.of("STEDI_CATALOG_PASSWORD", "STEDI_S3_SECRET_ACCESS_KEY", "STEDI_CURATION_CUSTOMER_KEY_SECRET")) {
-      assertThat(example.get(secret)).as("%s in the example is a placeholder", secret).startsWith("change-me");
+    for (String service : compose.serviceNames()) {
+      assertThat(compose.envFiles(service)).as("the secrets %s gets", service)
+          .containsExactlyInAnyOrderElementsOf(ENV_FILES.get(service));
     }
+    // Every secret a service reads is in an example, and each is a placeholder the product and the init scripts refuse,
+    // so a copy that was not edited does not start.
+    Map<String, String> example = new HashMap<>();
+    for (String f : files) {
+      example.putAll(ComposeFile.readEnvFile(ComposeFile.ROOT.resolve(f + ".example")));
+    }
+    assertThat(example).containsKeys("STEDI_CATALOG_PASSWORD", "STEDI_S3_ACCESS_KEY_ID", "STEDI_S3_SECRET_ACCESS_KEY",
+        "STEDI_CURATION_CUSTOMER_KEY_SECRET", "STEDI_ERASURE_HASH_SECRET", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD",
+        "TRINO_S3_ACCESS_KEY_ID", "TRINO_S3_SECRET_ACCESS_KEY", "TRINO_SHARED_SECRET", "TRINO_ANALYST_PASSWORD");
+    assertThat(example.get("STEDI_CURATION_CUSTOMER_KEY_SECRET")).hasSizeGreaterThanOrEqualTo(16);
+    assertThat(example.get("STEDI_ERASURE_HASH_SECRET")).hasSizeGreaterThanOrEqualTo(16);
+    assertThat(example.get("STEDI_S3_SECRET_ACCESS_KEY")).as("MinIO wants 8+ characters").hasSizeGreaterThanOrEqualTo(8);
+    example.forEach((k, v) -> {
+      if (k.contains("PASSWORD") || k.contains("SECRET")) {
+        assertThat(v).as("%s in the examples is a placeholder", k).startsWith("change-me");
+      }
+    });
+    assertThat(String.join(" ", compose.list("postgres", "entrypoint"))).contains("*change-me*) echo");
+    assertThat(String.join(" ", compose.list("trino", "entrypoint"))).contains("*change-me*) echo");
+    assertThat(Files.readString(ComposeFile.ROOT.resolve("deploy/init/minio-init.sh"))).contains("*change-me*)");
+    assertThat(Files.readString(ComposeFile.ROOT.resolve("deploy/init/secure-init.sh"))).contains("*change-me*)");
     for (String service : compose.serviceNames()) {
       for (String var : compose.environment(service).keySet()) {
         assertThat(var).as("secret %s of %s belongs in the env file, not in docker-compose.yml", var, service)
@@ -198,7 +237,8 @@ class ComposeFileTest {
     Map<String, Object> hc = ComposeFile.map(compose.service("gateway").get("healthcheck"), "gateway.healthcheck");
     assertThat(hc.get("disable")).isNotEqualTo(true);
     String test = String.valueOf(hc.get("test"));
-    assertThat(test).contains("http://127.0.0.1:" + httpPort + "/health/ready");
+    assertThat(test).as("over TLS, checking the certificate").contains("https://localhost:" + httpPort + "/health/ready")
+        .contains("--cacert, /certs/public/ca.crt");
     for (String service : STEDI_SERVICES) {
       Map<String, Object> h = ComposeFile.map(compose.service(service).get("healthcheck"), service + ".healthcheck");
       assertThat(Boolean.TRUE.equals(h.get("disable")) || String.valueOf(h.get("test")).contains("/health/ready"))
@@ -240,12 +280,17 @@ class ComposeFileTest {
     URI warehouse = URI.create(gateway.warehouse());
     assertThat(warehouse.getScheme()).isEqualTo("s3");
     String bucket = warehouse.getHost();
-    String init = String.join(" ", compose.list("minio-init", "entrypoint"));
-    assertThat(init).contains("mc alias set stedi " + gateway.get(LakehouseConfig.S3_ENDPOINT) + " ")
-        .contains("mc mb --ignore-existing stedi/" + bucket);
-    assertThat(String.join(" ", compose.list("minio", "entrypoint")))
-        .contains("MINIO_ROOT_USER=\"$STEDI_S3_ACCESS_KEY_ID\"")
-        .contains("MINIO_ROOT_PASSWORD=\"$STEDI_S3_SECRET_ACCESS_KEY\"");
+    String init;
+    try {
+      init = Files.readString(ComposeFile.ROOT.resolve("deploy/init/minio-init.sh"));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    assertThat(init).contains("mc alias set root " + gateway.get(LakehouseConfig.S3_ENDPOINT) + " ")
+        .contains("bucket=" + bucket).contains("mc mb --ignore-existing \"root/$bucket\"")
+        .contains("mc admin user add root \"$STEDI_S3_ACCESS_KEY_ID\"")
+        .contains("mc admin user add root \"$TRINO_S3_ACCESS_KEY_ID\"");
+    assertThat(compose.volumes("minio-init")).anySatisfy(v -> assertThat(v[1]).isEqualTo("/init/minio-init.sh"));
 
     String catalogName = gateway.get(LakehouseConfig.CATALOG_NAME);
     Path trinoFile = ComposeFile.ROOT.resolve("deploy/trino/catalog/" + catalogName + ".properties");
@@ -268,21 +313,36 @@ class ComposeFileTest {
     expected.put("s3.endpoint", gateway.get(LakehouseConfig.S3_ENDPOINT));
     expected.put("s3.region", gateway.get(LakehouseConfig.S3_REGION));
     expected.put("s3.path-style-access", String.valueOf(gateway.get(LakehouseConfig.S3_PATH_STYLE)));
-    expected.put("s3.aws-access-key", "${ENV:STEDI_S3_ACCESS_KEY_ID}");
-    expected.put("s3.aws-secret-key", "${ENV:STEDI_S3_SECRET_ACCESS_KEY}");
+    expected.put("s3.aws-access-key", "${ENV:TRINO_S3_ACCESS_KEY_ID}");
+    expected.put("s3.aws-secret-key", "${ENV:TRINO_S3_SECRET_ACCESS_KEY}");
     Map<String, String> actual = new HashMap<>();
     trino.stringPropertyNames().forEach(k -> actual.put(k, trino.getProperty(k)));
     assertThat(actual).containsExactlyInAnyOrderEntriesOf(expected);
-    assertThat(compose.envFiles("trino")).as("Trino reads the secrets it substitutes")
-        .containsAll(compose.envFiles("gateway"));
+    assertThat(compose.effectiveEnvironment("trino")).as("Trino reads the secrets it substitutes")
+        .containsKeys("STEDI_CATALOG_PASSWORD", "TRINO_S3_ACCESS_KEY_ID", "TRINO_S3_SECRET_ACCESS_KEY",
+            "TRINO_SHARED_SECRET");
+    // Trino's own configuration, mounted over the image's: HTTPS with a password, file-based access control
+    for (String f : List.of("config.properties", "password-authenticator.properties", "access-control.properties",
+        "rules.json")) {
+      assertThat(compose.volumes("trino")).as("Trino mounts deploy/trino/etc/" + f).anySatisfy(v -> {
+        assertThat(ComposeFile.ROOT.resolve(v[0]).normalize()).isEqualTo(ComposeFile.ROOT.resolve("deploy/trino/etc/" + f));
+        assertThat(v[1]).isEqualTo("/etc/trino/" + f);
+      });
+    }
+    Properties trinoConfig = ComposeFile.readProperties(ComposeFile.ROOT.resolve("deploy/trino/etc/config.properties"));
+    assertThat(trinoConfig.getProperty("http-server.authentication.type")).isEqualTo("PASSWORD");
+    assertThat(trinoConfig.getProperty("http-server.https.enabled")).isEqualTo("true");
+    assertThat(compose.ports("trino")).extracting(p -> p[1])
+        .containsExactly(Integer.parseInt(trinoConfig.getProperty("http-server.https.port")));
 
     // The simulator talks to the gateway's own ports.
     Map<String, String> sim = compose.environment("sim");
     Map<String, String> gw = compose.effectiveEnvironment("gateway");
-    assertThat(URI.create(sim.get("SIM_MQTT"))).extracting(URI::getHost, URI::getPort)
-        .containsExactly("gateway", Integer.parseInt(gw.get("STEDI_GATEWAY_MQTT_PORT")));
-    assertThat(URI.create(sim.get("SIM_HTTP"))).extracting(URI::getHost, URI::getPort)
-        .containsExactly("gateway", Integer.parseInt(gw.get("STEDI_GATEWAY_HTTP_PORT")));
+    assertThat(URI.create(sim.get("SIM_MQTT"))).extracting(URI::getScheme, URI::getHost, URI::getPort)
+        .containsExactly("mqtts", "gateway", Integer.parseInt(gw.get("STEDI_GATEWAY_MQTT_PORT")));
+    assertThat(URI.create(sim.get("SIM_HTTP"))).extracting(URI::getScheme, URI::getHost, URI::getPort)
+        .containsExactly("https", "gateway", Integer.parseInt(gw.get("STEDI_GATEWAY_HTTP_PORT")));
+    assertThat(sim.get("SIM_CA")).isEqualTo("/certs/public/ca.crt");
   }
 
   @Test
@@ -321,6 +381,13 @@ class ComposeFileTest {
         c.get(LakehouseConfig.CATALOG_USER), c.get(LakehouseConfig.CATALOG_PASSWORD), c.warehouse(),
         c.get(LakehouseConfig.S3_ENDPOINT), c.get(LakehouseConfig.S3_REGION), c.get(LakehouseConfig.S3_PATH_STYLE),
         c.get(LakehouseConfig.S3_ACCESS_KEY), c.get(LakehouseConfig.S3_SECRET_KEY));
+  }
+
+  /** Whether a .gitignore-style line (a path, {@code *} within one folder) names {@code path}. */
+  private static boolean glob(String line, String path) {
+    String t = line.strip();
+    return !t.isEmpty() && !t.startsWith("#")
+        && path.matches(Pattern.quote(t).replace("*", "\\E[^/]*\\Q"));
   }
 
   private String mountedAt(String service, String target) {

@@ -88,16 +88,18 @@ class ProductionTopologyIT {
         asComposed.get(LakehouseConfig.S3_ACCESS_KEY), asComposed.get(LakehouseConfig.S3_SECRET_KEY), bucket)) {
       Map<String, String> hosts = Map.of("postgres", "127.0.0.1:" + services.postgresPort(),
           "minio", "127.0.0.1:" + services.s3Port());
-      Map<String, String> gatewayEnv = onLoopback(composeGateway, hosts, tmp.resolve("gateway-home"));
+      // the compose TLS setup: secure-init's certificates, the gateway's listeners over TLS
+      Path certs = DeploymentCerts.make(tmp.resolve("certs"), "analyst-password-of-the-test");
+      Map<String, String> gatewayEnv = onLoopback(composeGateway, hosts, tmp.resolve("gateway-home"), certs);
       Map<String, String> curationEnv = onLoopback(withOwnSecrets(compose.effectiveEnvironment("curation")), hosts,
-          tmp.resolve("curation-home"));
+          tmp.resolve("curation-home"), certs);
 
       Path creds = tmp.resolve("creds.json");
       run(gatewayEnv, "provision", "devices", "provision", "--devices", "" + DEVICES, "--phones", "" + DEVICES,
           "--prefix", "prod", "--out", creds.toString());
       String[] ports = startGateway(gatewayEnv);
-      HttpClient http = HttpClient.newHttpClient();
-      String base = "http://127.0.0.1:" + ports[1];
+      HttpClient http = HttpClient.newBuilder().sslContext(DeploymentCerts.trusting(certs)).build();
+      String base = "https://localhost:" + ports[1];
       HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
@@ -109,7 +111,8 @@ class ProductionTopologyIT {
       var sim = SimCli.commandLine();
       sim.setOut(new PrintWriter(simOut));
       int simCode = sim.execute("sim", "run", "--devices", "" + DEVICES, "--phones", "" + DEVICES, "--rate", "2",
-          "--duration", "4s", "--qos", "1", "--mqtt", "mqtt://127.0.0.1:" + ports[0], "--http", base,
+          "--duration", "4s", "--qos", "1", "--mqtt", "mqtts://localhost:" + ports[0], "--http", base,
+          "--ca", certs.resolve("public/ca.crt").toString(),
           "--credentials", creds.toString(), "--ledger", ledger.toString(), "--report", reportFile.toString(),
           "--seed", "7");
       assertThat(simCode).as(simOut.toString()).isZero();
@@ -174,10 +177,11 @@ class ProductionTopologyIT {
   }
 
   /** The compose environment with the service host names pointed at loopback and STEDI_HOME at a temp folder. */
-  private static Map<String, String> onLoopback(Map<String, String> env, Map<String, String> hosts, Path home) {
+  private static Map<String, String> onLoopback(Map<String, String> env, Map<String, String> hosts, Path home,
+      Path certs) {
     Map<String, String> out = new LinkedHashMap<>();
     env.forEach((k, v) -> {
-      String value = v;
+      String value = v.startsWith("/certs/") ? certs.resolve(v.substring("/certs/".length())).toString() : v;
       for (Map.Entry<String, String> h : hosts.entrySet()) {
         value = value.replaceAll("//" + Pattern.quote(h.getKey()) + ":\\d+", "//" + h.getValue());
       }

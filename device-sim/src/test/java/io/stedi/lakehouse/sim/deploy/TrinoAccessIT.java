@@ -11,7 +11,6 @@ import io.stedi.lakehouse.config.ConfigSources;
 import io.stedi.lakehouse.config.LakehouseConfig;
 import io.stedi.lakehouse.table.LandingTables;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,8 +19,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -30,8 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.Schema;
@@ -103,11 +98,7 @@ class TrinoAccessIT {
       CliSupport.closeQuietly(catalog);
     }
 
-    Path certs = tmp.resolve("certs");
-    ProcessBuilder init = new ProcessBuilder("sh", ComposeFile.ROOT.resolve("deploy/init/secure-init.sh").toString(),
-        certs.toString()).redirectErrorStream(true).redirectOutput(tmp.resolve("secure-init.log").toFile());
-    init.environment().put("TRINO_ANALYST_PASSWORD", PASSWORD);
-    assertThat(init.start().waitFor()).as(Files.readString(tmp.resolve("secure-init.log"))).isZero();
+    Path certs = DeploymentCerts.make(tmp.resolve("certs"), PASSWORD);
 
     Path etc = tmp.resolve("etc");
     Files.createDirectories(etc.resolve("catalog"));
@@ -142,7 +133,7 @@ class TrinoAccessIT {
     pb.environment().put("TRINO_S3_SECRET_ACCESS_KEY", "trino-test-secret");
     trino = pb.start();
 
-    https = HttpClient.newBuilder().sslContext(trusting(certs.resolve("public/ca.crt")))
+    https = HttpClient.newBuilder().sslContext(DeploymentCerts.trusting(certs))
         .connectTimeout(Duration.ofSeconds(5)).build();
     base = "https://localhost:" + httpsPort;
     Awaitility.await("Trino started").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
@@ -257,19 +248,6 @@ class TrinoAccessIT {
     }
     DataFile f = w.toDataFile();
     t.newAppend().appendFile(f).commit();
-  }
-
-  private static SSLContext trusting(Path caPem) throws Exception {
-    KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-    ks.load(null, null);
-    try (InputStream in = Files.newInputStream(caPem)) {
-      ks.setCertificateEntry("stedi-ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return ctx;
   }
 
   /** The server with only the plugins the deployment's configuration uses (Iceberg, the password file). */
