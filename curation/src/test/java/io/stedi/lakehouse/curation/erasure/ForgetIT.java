@@ -164,6 +164,42 @@ class ForgetIT extends SparkTestBase {
     assertThat(count("step_trainer_landing", readings)).as("now nobody else names the serial").isZero();
   }
 
+  /**
+   * A data file a live writer (a running load, a gateway retrying its commit) has written but not committed yet is
+   * unreferenced like an orphan; forget never deletes such a file while it is younger than the maintenance minimum
+   * age, so the writer's commit cannot break. The receipt stays pending (gateways keep refusing the identity) until a
+   * later forget finds the file old enough, or committed and then erased.
+   */
+  @Test
+  void aFileALiveWriterMayStillCommitIsLeftAndTheReceiptStaysPending() throws Exception {
+    Path record = tempDir.resolve("zed.json");
+    Files.writeString(record, "{\"customerName\":\"Zed Live\",\"email\":\"Zed.Live@test.com\",\"serialNumber\":"
+        + "\"zed-st-1\",\"registrationDate\":1655564376361,\"lastUpdateDate\":1655564376361}\n");
+    new BulkLoader(catalog(), config).load(Zone.CUSTOMER, List.of(record.toString()), LoadProgress.NONE);
+    Table customers = catalog().loadTable(org.apache.iceberg.catalog.TableIdentifier.of("stedi", "customer_landing"));
+    String committed = customers.currentSnapshot().addedDataFiles(customers.io()).iterator().next().location();
+    // the same rows in a file no snapshot references yet, written a moment ago
+    Path committedFile = committed.startsWith("file:") ? Path.of(java.net.URI.create(committed)) : Path.of(committed);
+    Path uncommitted = Files.copy(committedFile, committedFile.resolveSibling("00100-load-in-progress.parquet"));
+
+    Cli first = cli("forget", "Zed.Live@test.com");
+    assertThat(first.code).as("not complete").isNotZero();
+    assertThat(first.err).contains("younger than").contains("pending");
+    assertThat(uncommitted).as("left for its writer").exists();
+    String hash = key().hash(IdentityKind.EMAIL, "Zed.Live@test.com");
+    assertThat(sql("SELECT status FROM stedi.erasure_receipts WHERE identity_hash = ?", hash))
+        .extracting(r -> r.getString(0)).containsExactly("pending");
+    assertThat(count("customer_landing", "lower(email) = 'zed.live@test.com'")).as("the committed rows are gone").isZero();
+
+    // an hour later nobody can still commit it: the next forget deletes it and completes the same receipt
+    Files.setLastModifiedTime(uncommitted, java.nio.file.attribute.FileTime.from(Instant.now().minusSeconds(7200)));
+    Cli again = cli("forget", "Zed.Live@test.com");
+    assertThat(again.code).as(again.err).isZero();
+    assertThat(uncommitted).doesNotExist();
+    assertThat(sql("SELECT status FROM stedi.erasure_receipts WHERE identity_hash = ?", hash))
+        .extracting(r -> r.getString(0)).containsExactly("complete");
+  }
+
   @Test
   void noFileUnderTheWarehouseHoldsTheEmailSerialOrKey() {
     assertThat(forget.code).as(forget.err).isZero();

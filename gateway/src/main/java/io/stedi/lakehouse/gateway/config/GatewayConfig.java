@@ -14,8 +14,9 @@ import java.util.Map;
  * ({@link LakehouseConfig}) come from the same sources. {@link #validate()} fails fast naming the key.
  */
 public final class GatewayConfig {
-  public static final ConfigKey<String> HOST = ConfigKey.string("gateway.host", "0.0.0.0",
-      "Address the MQTT and HTTP listeners bind to.");
+  public static final ConfigKey<String> HOST = ConfigKey.string("gateway.host", "127.0.0.1",
+      "Address the MQTT and HTTP listeners bind to. Any address other than loopback needs TLS (gateway.tls.cert): "
+          + "credentials and personal data never cross a network in the clear.");
   public static final ConfigKey<Integer> MQTT_PORT = ConfigKey.integer("gateway.mqtt.port", "1883",
       "MQTT listener port (MQTT over TLS when gateway.tls.cert is set); 0 picks a free port; -1 disables it.");
   public static final ConfigKey<Integer> HTTP_PORT = ConfigKey.integer("gateway.http.port", "8080",
@@ -116,6 +117,10 @@ public final class GatewayConfig {
     if (get(TLS_CERT).isBlank() != get(TLS_KEY).isBlank()) {
       throw new IllegalArgumentException("gateway.tls.key and gateway.tls.cert must be set together");
     }
+    if (!tls() && !isLoopback(get(HOST))) {
+      throw new IllegalArgumentException("gateway.host " + get(HOST) + " is reachable from the network, which needs TLS: "
+          + "set gateway.tls.cert and gateway.tls.key (deploy/init/secure-init.sh makes a pair), or bind to 127.0.0.1");
+    }
     if (get(MQTT_MAX_MESSAGE_BYTES) < 256 || get(MQTT_MAX_MESSAGE_BYTES) > 256 * 1024 * 1024) {
       throw new IllegalArgumentException("gateway.mqtt.max-message-bytes must be 256..268435456");
     }
@@ -159,6 +164,10 @@ public final class GatewayConfig {
     if (!url.isBlank() && !url.matches("mqtts?://[^:/]+(:\\d+)?/?")) {
       throw new IllegalArgumentException("gateway.bridge.url must look like mqtt://host:1883 or mqtts://host:8883");
     }
+  }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.equals("::1") || host.equals("[::1]") || host.startsWith("127.");
   }
 
   private void port(ConfigKey<Integer> key, boolean mayDisable) {

@@ -31,7 +31,7 @@ class GatewayConfigTest {
   @Test
   void pinsEveryDefault() {
     GatewayConfig c = GatewayConfig.from(ConfigSources.defaults());
-    assertThat(c.get(GatewayConfig.HOST)).isEqualTo("0.0.0.0");
+    assertThat(c.get(GatewayConfig.HOST)).isEqualTo("127.0.0.1");
     assertThat(c.get(GatewayConfig.MQTT_PORT)).isEqualTo(1883);
     assertThat(c.get(GatewayConfig.HTTP_PORT)).isEqualTo(8080);
     assertThat(c.get(GatewayConfig.TLS_CERT)).isEmpty();
@@ -114,6 +114,20 @@ class GatewayConfigTest {
     GatewayConfig both = over(Map.of("gateway.tls.cert", "/etc/cert.pem", "gateway.tls.key", "/etc/key.pem"));
     assertThat(both.tls()).isTrue();
     assertThat(over("gateway.tls.cert", " ").tls()).as("blank means unset").isFalse();
+  }
+
+  /** Plain MQTT and HTTP only on loopback: a network address without TLS refuses to start. */
+  @Test
+  void aNetworkAddressNeedsTls() {
+    for (String host : List.of("0.0.0.0", "10.0.0.5", "::", "gateway.example.com")) {
+      assertThatThrownBy(() -> over("gateway.host", host)).as(host).hasMessageStartingWith("gateway.host " + host)
+          .hasMessageContaining("TLS");
+    }
+    for (String host : List.of("127.0.0.1", "127.0.1.1", "localhost", "::1")) {
+      assertThat(over("gateway.host", host).get(GatewayConfig.HOST)).isEqualTo(host);
+    }
+    assertThat(over(Map.of("gateway.host", "0.0.0.0", "gateway.tls.cert", "/etc/cert.pem", "gateway.tls.key",
+        "/etc/key.pem")).tls()).isTrue();
   }
 
   @Test
