@@ -5,18 +5,15 @@ import static org.apache.iceberg.types.Types.NestedField.required;
 
 import io.stedi.lakehouse.catalog.Retry;
 import io.stedi.lakehouse.table.LandingTables;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.stedi.lakehouse.table.RecordAppender;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
-import org.apache.iceberg.DataFile;
-import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
@@ -24,12 +21,9 @@ import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.GenericFileWriterFactory;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.exceptions.AlreadyExistsException;
-import org.apache.iceberg.io.DataWriter;
-import org.apache.iceberg.io.OutputFileFactory;
 import org.apache.iceberg.types.Types;
 
 /**
@@ -128,17 +122,6 @@ public final class ErasureReceiptTable {
     rec.setField("files_rewritten", 0L);
     rec.setField("files_deleted", 0L);
     rec.setField("snapshots_expired", 0L);
-    GenericFileWriterFactory factory = new GenericFileWriterFactory.Builder(table).dataFileFormat(FileFormat.PARQUET)
-        .dataSchema(table.schema()).build();
-    OutputFileFactory files = OutputFileFactory.builderFor(table, 1, System.nanoTime()).format(FileFormat.PARQUET)
-        .operationId(UUID.randomUUID().toString()).build();
-    DataWriter<Record> w = factory.newDataWriter(files.newOutputFile(), table.spec(), null);
-    try (w) {
-      w.write(rec);
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing a receipt of " + table.name() + ": " + e.getMessage(), e);
-    }
-    DataFile file = w.toDataFile();
-    table.newAppend().appendFile(file).set("stedi.erasure.receipt", r.receiptId()).commit();
+    RecordAppender.append(table, List.of(rec), Map.of("stedi.erasure.receipt", r.receiptId()));
   }
 }

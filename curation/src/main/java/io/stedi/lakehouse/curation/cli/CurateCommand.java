@@ -4,10 +4,13 @@ import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
+import io.stedi.lakehouse.catalog.Catalogs;
+import io.stedi.lakehouse.cli.CliSupport;
 import io.stedi.lakehouse.cli.ConfigOptions;
 import io.stedi.lakehouse.config.ConfigKey;
 import io.stedi.lakehouse.curation.config.CurationConfig;
 import io.stedi.lakehouse.curation.jobs.CurationRunner;
+import io.stedi.lakehouse.curation.jobs.NoChangeCheck;
 import io.stedi.lakehouse.curation.jobs.RunReport;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -18,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.iceberg.catalog.Catalog;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +81,19 @@ final class CurateCommand implements Callable<Integer> {
     CurationConfig config = CurationConfig.from(options.sources(CurationConfig.allKeys()).withOverrides(o));
     Schedule schedule = every == null ? null : Schedule.parse(every);
     PrintWriter out = spec.commandLine().getOut();
+    if (schedule == null) {
+      // nothing new: answered from the catalog in well under the seconds a SparkSession takes to start
+      Catalog catalog = Catalogs.open(config.lakehouse());
+      try {
+        RunReport quick = NoChangeCheck.check(catalog, config);
+        if (quick != null) {
+          RunSummary.print(out, quick);
+          return 0;
+        }
+      } finally {
+        CliSupport.closeQuietly(catalog);
+      }
+    }
     SparkSession spark = parent.openSession(config.lakehouse(), config.get(CurationConfig.MASTER));
     try {
       CurationRunner runner = new CurationRunner(spark, config);

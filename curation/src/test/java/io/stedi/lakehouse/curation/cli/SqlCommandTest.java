@@ -43,6 +43,42 @@ class SqlCommandTest extends SparkTestBase {
     return run("sql", "--format", format, "--home", home().toString(), query);
   }
 
+  /** A script runs on one session (a view made by the first statement is there for the next), in order. */
+  @Test
+  void aScriptFileRunsEveryStatementOnOneSession() throws Exception {
+    java.nio.file.Path script = tempDir.resolve("report.sql");
+    java.nio.file.Files.writeString(script, "-- a report\nCREATE OR REPLACE TEMP VIEW v AS SELECT a FROM stedi.t WHERE a > 3;\n"
+        + "SELECT count(*) AS n FROM v;\nSELECT ';' AS semi\n");
+    OPENED.clear();
+    Run r = run("sql", "--format", "csv", "--home", home().toString(), "--file", script.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("n\n2\nsemi\n;\n");
+    assertThat(OPENED).as("one session for the whole script").hasSize(1);
+  }
+
+  /** Statements from standard input; the first that fails stops the script with exit 1 and its error. */
+  @Test
+  void standardInputIsAScriptThatStopsAtTheFirstError() {
+    java.io.InputStream stdin = System.in;
+    try {
+      System.setIn(new java.io.ByteArrayInputStream(
+          "SELECT 1 AS one; SELECT nope FROM stedi.t; SELECT 3 AS three;".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      Run r = run("sql", "--format", "csv", "--home", home().toString());
+      assertThat(r.code()).isEqualTo(1);
+      assertThat(r.out()).isEqualTo("one\n1\n");
+      assertThat(r.err()).contains("error: ").contains("nope");
+    } finally {
+      System.setIn(stdin);
+    }
+  }
+
+  @Test
+  void aQueryAndAFileTogetherAreRefused() {
+    Run r = run("sql", "--home", home().toString(), "--file", "x.sql", "SELECT 1");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("not both");
+  }
+
   @Test
   void helperBindsPositionalParameters() {
     assertThat(sql("SELECT a, b FROM stedi.t WHERE a IN (?, ?)", 3, 4))

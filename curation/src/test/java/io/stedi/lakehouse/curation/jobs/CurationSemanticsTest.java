@@ -233,6 +233,40 @@ class CurationSemanticsTest extends SparkTestBase {
     }
   }
 
+  /**
+   * Nothing new: {@code bin/stedi curate} answers from the catalog's snapshot ids without starting Spark (a
+   * SparkSession costs seconds), records the no_change run, and starts Spark as soon as a landing table changed.
+   */
+  @Test
+  void aRunWithNoNewDataIsAnsweredWithoutASparkSession() {
+    customer("a@x.com", "S-A", 100L, 50L);
+    accel("a@x.com", 1000L, 1.0);
+    flushInserts();
+    curate("flag", "owner");
+    java.util.concurrent.atomic.AtomicInteger opened = new java.util.concurrent.atomic.AtomicInteger();
+    var cli = io.stedi.lakehouse.curation.cli.CurationCli.commandLine((c, m) -> {
+      opened.incrementAndGet();
+      return spark;
+    });
+    java.io.StringWriter out = new java.io.StringWriter();
+    cli.setOut(new java.io.PrintWriter(out));
+    String[] args = {"curate", "--home", config.home().toString(), "-c", "curation.customer-key-secret=" + SECRET};
+    assertThat(cli.execute(args)).isZero();
+    assertThat(out.toString()).contains(": no_change in");
+    assertThat(opened).as("no SparkSession for a run with nothing new").hasValue(0);
+    spark.sql("REFRESH TABLE stedi.curation_runs"); // written by the catalog directly, not through this session
+    assertThat(sql("SELECT status FROM stedi.curation_runs ORDER BY started_at"))
+        .containsExactly(row("ok"), row("no_change"));
+
+    accel("a@x.com", 2000L, 2.0);
+    flushInserts();
+    assertThat(cli.execute(args)).isZero();
+    assertThat(opened).as("something new: Spark runs the jobs").hasValue(1);
+    spark.sql("REFRESH TABLE stedi.curation_runs");
+    assertThat(sql("SELECT status FROM stedi.curation_runs ORDER BY started_at"))
+        .containsExactly(row("ok"), row("no_change"), row("incremental"));
+  }
+
   @Test
   void aRunWithNoNewDataChangesNothingAndIsRecorded() {
     curate("flag", "owner");

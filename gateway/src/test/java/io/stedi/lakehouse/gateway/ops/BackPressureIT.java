@@ -47,7 +47,9 @@ class BackPressureIT {
   @Test
   void fullLogGives503ThenRecoversWithoutLosingAcknowledgedData() throws Exception {
     Path h = home.resolve("h");
-    Map<String, String> tiny = Map.of("wal.max-bytes", "16k", "wal.segment-bytes", "4k", "commit.interval", "24h");
+    // one sender fills the whole log here: fair shares (WalSharesIT) off
+    Map<String, String> tiny = Map.of("wal.max-bytes", "16k", "wal.segment-bytes", "4k", "commit.interval", "24h",
+        "gateway.wal.share-percent", "100");
     String token;
     String secret;
     try (GatewayFixture warm = GatewayFixture.start(h, tiny)) {

@@ -406,7 +406,9 @@ class OpenApiContractIT {
   private synchronized Map<String, HttpResponse<String>> unavailable(String path) throws Exception {
     if (pressured == null) {
       Path home = tmp.resolve("pressured");
-      Map<String, String> tiny = Map.of("wal.max-bytes", "16k", "wal.segment-bytes", "4k", "commit.interval", "24h");
+      // one sender fills the whole log here: fair shares (WalSharesIT) off
+      Map<String, String> tiny = Map.of("wal.max-bytes", "16k", "wal.segment-bytes", "4k", "commit.interval", "24h",
+          "gateway.wal.share-percent", "100");
       pressuredToken = new CredentialStore(GatewayFixture.config(home, tiny).credentialsFile())
           .createToken("contract-pressure", null);
       pressured = GatewayFixture.start(home, tiny);
