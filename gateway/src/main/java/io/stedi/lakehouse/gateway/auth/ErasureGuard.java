@@ -50,14 +50,23 @@ public final class ErasureGuard implements ForgottenIdentities.Registrations, Au
   }
 
   /**
-   * Called before a customer record is stored: if its email was forgotten, this registration lifts that
-   * (durably, so that it survives a restart and the commit-time filter lets the record through).
+   * Called before a customer record of a forgotten email is appended: the registration lifts the refusal in memory
+   * (so that the commit-time filter lets the record through); {@link #customerRegistered} makes that durable once
+   * the record is, {@link #registrationFailed} takes it back when the record could not be stored.
    */
   public void customerRegistering(String email) {
-    if (userRefused(email)) {
-      reregistrations.record(forgotten.hash(IdentityKind.EMAIL, email), Instant.now());
-      LOG.info("a forgotten customer registered again; their readings are accepted from now on");
-    }
+    reregistrations.begin(forgotten.hash(IdentityKind.EMAIL, email), Instant.now());
+  }
+
+  /** The record of a registration begun with {@link #customerRegistering} is durable: the lift is recorded durably. */
+  public void customerRegistered(String email) {
+    reregistrations.commit(forgotten.hash(IdentityKind.EMAIL, email));
+    LOG.info("a forgotten customer registered again; their readings are accepted from now on");
+  }
+
+  /** The record of a registration begun with {@link #customerRegistering} was not stored: the refusal stands. */
+  public void registrationFailed(String email) {
+    reregistrations.abort(forgotten.hash(IdentityKind.EMAIL, email));
   }
 
   @Override

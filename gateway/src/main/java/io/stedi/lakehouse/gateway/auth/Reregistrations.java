@@ -25,6 +25,8 @@ final class Reregistrations {
 
   private final Path file;
   private final Map<String, Long> byHash = new ConcurrentHashMap<>();
+  /** Registrations whose record is on its way to the write-ahead log: honoured, not yet persisted. */
+  private final Map<String, Long> pending = new ConcurrentHashMap<>();
 
   Reregistrations(Path file) {
     this.file = file;
@@ -37,15 +39,32 @@ final class Reregistrations {
     }
   }
 
-  /** When the email with this hash registered again, or null. */
+  /** When the email with this hash registered again (durably, or with its record being stored), or null. */
   Instant at(String hash) {
-    Long ms = hash == null ? null : byHash.get(hash);
+    Long ms = hash == null ? null : byHash.getOrDefault(hash, pending.get(hash));
     return ms == null ? null : Instant.ofEpochMilli(ms);
   }
 
-  /** Records a registration durably (fsync, atomic replace) before the caller stores the customer record. */
-  synchronized void record(String hash, Instant at) {
-    byHash.put(hash, at.toEpochMilli());
+  /**
+   * A registration whose record is being appended: honoured at once (so that the commit-time erasure filter lets
+   * the record through), persisted by {@link #commit} once the record is durable, or dropped by {@link #abort}.
+   */
+  void begin(String hash, Instant at) {
+    pending.put(hash, at.toEpochMilli());
+  }
+
+  /** The registration's record failed to be stored: the refusal stands. */
+  void abort(String hash) {
+    pending.remove(hash);
+  }
+
+  /** The registration's record is durable: records the lift durably (fsync, atomic replace). */
+  synchronized void commit(String hash) {
+    Long at = pending.remove(hash);
+    if (at == null) {
+      return;
+    }
+    byHash.put(hash, at);
     try {
       Files.createDirectories(file.getParent());
       Path tmp = file.resolveSibling(file.getFileName() + ".tmp");

@@ -97,12 +97,21 @@ public final class IngestService {
       entries.add(side);
     }
     long arrived = System.nanoTime();
-    Future<Void> registered = zone.registration() ? reregister(zone, rows) : Future.succeededFuture();
-    return registered.compose(x -> append(entries)).<IngestOutcome>map(lsn -> {
-      metrics.acknowledged(protocol, n);
-      metrics.durable(protocol, System.nanoTime() - arrived);
-      return new IngestOutcome.Stored(n);
-    }).otherwise(err -> new IngestOutcome.Unavailable(err, isBackPressure(err)));
+    // a forgotten customer's new registration lifts the refusal only once its record is durable
+    List<String> lifting = zone.registration() ? lifting(zone, rows) : List.of();
+    lifting.forEach(erasure::customerRegistering);
+    return append(entries).compose(lsn -> lifting.isEmpty() ? Future.succeededFuture(lsn)
+        : vertx.executeBlocking(() -> {
+          lifting.forEach(erasure::customerRegistered);
+          return lsn;
+        })).<IngestOutcome>map(lsn -> {
+          metrics.acknowledged(protocol, n);
+          metrics.durable(protocol, System.nanoTime() - arrived);
+          return new IngestOutcome.Stored(n);
+        }).otherwise(err -> {
+          lifting.forEach(erasure::registrationFailed);
+          return new IngestOutcome.Unavailable(err, isBackPressure(err));
+        });
   }
 
   /** FORBIDDEN when a valid reading is not the sender's own, or belongs to a forgotten identity; else null. */
@@ -147,20 +156,9 @@ public final class IngestService {
     return stored.map(x -> new IngestOutcome.Rejected(batch, erased));
   }
 
-  /**
-   * A registration record of a forgotten owner lifts the refusal (durably, before the record is stored, so the
-   * commit-time filter lets it through). The file write runs off the event loop.
-   */
-  private Future<Void> reregister(Zone zone, List<LandingRow> rows) {
-    List<String> refused = rows.stream().map(r -> (String) r.get(zone.ownerColumn()))
-        .filter(erasure::userRefused).toList();
-    if (refused.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    return vertx.executeBlocking(() -> {
-      refused.forEach(erasure::customerRegistering);
-      return null;
-    });
+  /** The owners of registration records that are forgotten (each record passed the new-consent check). */
+  private List<String> lifting(Zone zone, List<LandingRow> rows) {
+    return rows.stream().map(r -> (String) r.get(zone.ownerColumn())).filter(erasure::userRefused).toList();
   }
 
   /** The message of a refusal because the identity was forgotten. */

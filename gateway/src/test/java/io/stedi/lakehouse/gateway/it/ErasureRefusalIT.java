@@ -111,7 +111,11 @@ class ErasureRefusalIT {
 
   /** What bin/stedi forget writes first: a pending receipt with the keyed hashes. */
   private static void forget(IdentityKind kind, String value) {
-    ErasureKey key = ErasureKey.resolve(gw.config().lakehouse(), catalog);
+    forget(gw, catalog, kind, value);
+  }
+
+  private static void forget(GatewayFixture g, Catalog catalog, IdentityKind kind, String value) {
+    ErasureKey key = ErasureKey.resolve(g.config().lakehouse(), catalog);
     Table t = ErasureReceiptTable.ensure(catalog, 5, key);
     String h = key.hash(kind, value);
     ErasureReceiptTable.appendPending(t, new ErasureReceiptTable.PendingReceipt(UUID.randomUUID().toString(),
@@ -151,10 +155,18 @@ class ErasureRefusalIT {
   }
 
   private HttpResponse<String> post(String token, String path, String body) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.httpPort() + path))
+    return post(gw, token, path, body, null);
+  }
+
+  private HttpResponse<String> post(GatewayFixture g, String token, String path, String body, String idempotencyKey)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.httpPort() + path))
         .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + token)
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+    if (idempotencyKey != null) {
+      b.header("Idempotency-Key", idempotencyKey);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static String accel(String user, long time) {
@@ -236,5 +248,42 @@ class ErasureRefusalIT {
     gw.close();
     gw = GatewayFixture.start(home, CFG);
     assertThat(post("/v1/accelerometer", accel(GONE_USER, T0 + 5)).statusCode()).isEqualTo(202);
+  }
+
+  /**
+   * The refusal lifts only once the new registration is durable: a registration that could not be stored (the log
+   * is full: 503) lifts nothing, and the customer's readings are still refused once the log has room again.
+   */
+  @Test
+  void aRegistrationThatCouldNotBeStoredLiftsNothing() throws Exception {
+    Path h = tmp.resolve("full");
+    // one sender fills the whole log here: fair shares off
+    Map<String, String> tiny = Map.of("wal.max-bytes", "16k", "wal.segment-bytes", "4k", "commit.interval", "24h",
+        "gateway.wal.share-percent", "100", "gateway.erasure.refresh", "200ms");
+    CredentialStore c = new CredentialStore(GatewayFixture.config(h, tiny).credentialsFile());
+    String filler = c.createToken("filler", null);
+    String email = "Full.Log@test.com";
+    try (GatewayFixture g = GatewayFixture.start(h, tiny)) {
+      Catalog cat = Catalogs.open(g.config().lakehouse());
+      try {
+        forget(g, cat, IdentityKind.EMAIL, email);
+      } finally {
+        ((AutoCloseable) cat).close();
+      }
+      await().untilAsserted(() -> assertThat(post(g, filler, "/v1/accelerometer", accel(email, T0), null).statusCode())
+          .isEqualTo(403));
+      String fresh = c.createToken("after", null); // a new consent's token
+      await().untilAsserted(() -> assertThat(post(g, fresh, "/v1/accelerometer", "[]", null).statusCode()).isNotEqualTo(401));
+      int sent = 0;
+      while (post(g, filler, "/v1/accelerometer", accel("other@test.com", T0 + 10 + sent), null).statusCode() == 202) {
+        assertThat(++sent).as("the 16k log fills up").isLessThan(10_000);
+      }
+      HttpResponse<String> reg = post(g, fresh, "/v1/customers", customer(email), "reg-1");
+      assertThat(reg.statusCode()).as(reg.body()).isEqualTo(503);
+      assertThat(g.config().reregistrationsFile()).as("no lift recorded").doesNotExist();
+      g.flush(); // the log drains
+      assertThat(post(g, fresh, "/v1/accelerometer", accel(email, T0 + 1), null).statusCode()).as("still refused")
+          .isEqualTo(403);
+    }
   }
 }
