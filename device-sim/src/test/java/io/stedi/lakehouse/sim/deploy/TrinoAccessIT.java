@@ -10,6 +10,7 @@ import io.stedi.lakehouse.cli.CliSupport;
 import io.stedi.lakehouse.config.ConfigSources;
 import io.stedi.lakehouse.config.LakehouseConfig;
 import io.stedi.lakehouse.table.LandingTables;
+import io.stedi.lakehouse.table.RecordAppender;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -27,17 +28,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.apache.iceberg.DataFile;
-import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.GenericFileWriterFactory;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.io.DataWriter;
-import org.apache.iceberg.io.OutputFileFactory;
 import org.apache.iceberg.types.Types;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -93,7 +89,9 @@ class TrinoAccessIT {
       LandingTables.ensureAll(catalog, 128L << 20, 5);
       Table curated = catalog.createTable(TableIdentifier.of(LandingTables.NAMESPACE, "customers_curated"),
           new Schema(Types.NestedField.optional(1, "customerName", Types.StringType.get())));
-      append(curated, "Ann Analysed");
+      Record ann = GenericRecord.create(curated.schema());
+      ann.setField("customerName", "Ann Analysed");
+      RecordAppender.append(curated, List.of(ann), Map.of());
     } finally {
       CliSupport.closeQuietly(catalog);
     }
@@ -234,20 +232,6 @@ class TrinoAccessIT {
           HttpResponse.BodyHandlers.ofString());
       page = JSON.readTree(r.body());
     }
-  }
-
-  private static void append(Table t, String name) throws IOException {
-    Record rec = GenericRecord.create(t.schema());
-    rec.setField("customerName", name);
-    GenericFileWriterFactory factory = new GenericFileWriterFactory.Builder(t).dataFileFormat(FileFormat.PARQUET)
-        .dataSchema(t.schema()).build();
-    OutputFileFactory files = OutputFileFactory.builderFor(t, 1, 1).format(FileFormat.PARQUET).build();
-    DataWriter<Record> w = factory.newDataWriter(files.newOutputFile(), t.spec(), null);
-    try (w) {
-      w.write(rec);
-    }
-    DataFile f = w.toDataFile();
-    t.newAppend().appendFile(f).commit();
   }
 
   /** The server with only the plugins the deployment's configuration uses (Iceberg, the password file). */

@@ -1,8 +1,14 @@
 package io.stedi.lakehouse.gateway.cli;
 
+import io.stedi.lakehouse.catalog.Catalogs;
+import io.stedi.lakehouse.cli.CliSupport;
+import io.stedi.lakehouse.config.LakehouseConfig;
+import io.stedi.lakehouse.erasure.ErasureKey;
+import io.stedi.lakehouse.erasure.IdentityKind;
 import io.stedi.lakehouse.gateway.auth.CredentialStore;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import org.apache.iceberg.catalog.Catalog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -144,18 +150,15 @@ final class DevicesCommand implements Callable<Integer> {
     boolean email;
 
     @Override
-    public Integer call() throws Exception {
-      io.stedi.lakehouse.config.LakehouseConfig lake = options.gateway(java.util.Map.of()).lakehouse();
-      org.apache.iceberg.catalog.Catalog catalog = io.stedi.lakehouse.catalog.Catalogs.open(lake);
+    public Integer call() {
+      LakehouseConfig lake = options.gateway(java.util.Map.of()).lakehouse();
+      Catalog catalog = Catalogs.open(lake);
       try {
-        io.stedi.lakehouse.erasure.ErasureKey key = io.stedi.lakehouse.erasure.ErasureKey.resolve(lake, catalog);
-        spec.commandLine().getOut().println(key.logId(email ? io.stedi.lakehouse.erasure.IdentityKind.EMAIL
-            : io.stedi.lakehouse.erasure.IdentityKind.SERIAL, value));
+        ErasureKey key = ErasureKey.resolve(lake, catalog);
+        spec.commandLine().getOut().println(key.logId(email ? IdentityKind.EMAIL : IdentityKind.SERIAL, value));
         spec.commandLine().getOut().flush();
       } finally {
-        if (catalog instanceof AutoCloseable c) {
-          c.close();
-        }
+        CliSupport.closeQuietly(catalog);
       }
       return 0;
     }
