@@ -21,40 +21,56 @@ final class DropCounter {
     long customers = one("SELECT count(DISTINCT email) FROM stedi.customer_landing WHERE email IS NOT NULL");
     d.put("customer_trusted.no_consent", customers - written.get("customer_trusted"));
 
-    long[] accelCounts = accelerometer("stedi.accelerometer_landing");
-    long accel = accelCounts[0];
-    long accelUnknown = accelCounts[1];
-    d.put("accelerometer_trusted.unknown_customer", accelUnknown);
-    d.put("accelerometer_trusted.before_consent", window ? accel - accelUnknown - written.get("accelerometer_trusted") : 0L);
+    // Without the consent window a distinct landing reading is either trusted or unknown, so only the unknown
+    // ones are counted (filtered before the DISTINCT, which is most of the cost); with it, both are needed.
+    if (window) {
+      long[] accelCounts = accelerometer("stedi.accelerometer_landing");
+      d.put("accelerometer_trusted.unknown_customer", accelCounts[1]);
+      d.put("accelerometer_trusted.before_consent", accelCounts[0] - accelCounts[1] - written.get("accelerometer_trusted"));
+    } else {
+      d.put("accelerometer_trusted.unknown_customer", one("SELECT count(*) FROM (SELECT DISTINCT "
+          + dedupColumns(Zone.ACCELEROMETER) + " FROM stedi.accelerometer_landing a"
+          + " WHERE NOT EXISTS (SELECT 1 FROM stedi.customer_trusted c WHERE c.email = a.user))"));
+      d.put("accelerometer_trusted.before_consent", 0L);
+    }
 
     d.put("customers_curated.no_matching_reading", written.get("customer_trusted") - written.get("customers_curated"));
 
-    long[] stepCounts = stepTrainer("stedi.step_trainer_landing");
-    long steps = stepCounts[0];
-    long stepUnknown = stepCounts[1];
-    d.put("step_trainer_trusted.unknown_customer", stepUnknown);
-    d.put("step_trainer_trusted.before_consent", window ? steps - stepUnknown - written.get("step_trainer_trusted") : 0L);
+    if (window) {
+      long[] stepCounts = stepTrainer("stedi.step_trainer_landing");
+      d.put("step_trainer_trusted.unknown_customer", stepCounts[1]);
+      d.put("step_trainer_trusted.before_consent", stepCounts[0] - stepCounts[1] - written.get("step_trainer_trusted"));
+    } else {
+      d.put("step_trainer_trusted.unknown_customer", one("SELECT count(*) FROM (SELECT DISTINCT "
+          + dedupColumns(Zone.STEP_TRAINER) + " FROM stedi.step_trainer_landing s"
+          + " WHERE NOT EXISTS (SELECT 1 FROM stedi.customers_curated c WHERE c.serialNumber = s.serialNumber))"));
+      d.put("step_trainer_trusted.before_consent", 0L);
+    }
 
-    d.put("machine_learning_curated.no_matching_reading", one("SELECT count(*) FROM stedi.step_trainer_trusted s"
-        + " WHERE NOT EXISTS (SELECT 1 FROM stedi.machine_learning_curated m WHERE m.sensorReadingTime = s.sensorReadingTime"
-        + " AND m.deviceKey = stedi_device_key(s.serialNumber) AND m.distanceFromObject = s.distanceFromObject)"));
+    // Every machine_learning_curated row comes from one step_trainer_trusted row, whose rows are distinct in
+    // (sensorReadingTime, serialNumber, distanceFromObject), and deviceKey is a keyed hash of the serial: the
+    // step readings that found a partner are the distinct triples of machine_learning_curated. Counting them
+    // there reads one table instead of joining both.
+    d.put("machine_learning_curated.no_matching_reading", written.get("step_trainer_trusted")
+        - one("SELECT count(DISTINCT sensorReadingTime, deviceKey, distanceFromObject) FROM stedi.machine_learning_curated"));
     return d;
   }
 
-  /** Distinct accelerometer readings in {@code relation}, and how many belong to no customer_trusted customer. */
+  /**
+   * Distinct accelerometer readings in {@code relation}, and how many belong to no customer_trusted customer,
+   * in one pass (customer_trusted holds one row per email, so the outer join adds no rows).
+   */
   long[] accelerometer(String relation) {
-    String distinct = "(SELECT DISTINCT " + dedupColumns(Zone.ACCELEROMETER) + " FROM " + relation + ")";
-    return new long[] {one("SELECT count(*) FROM " + distinct),
-        one("SELECT count(*) FROM " + distinct + " a"
-            + " WHERE NOT EXISTS (SELECT 1 FROM stedi.customer_trusted c WHERE c.email = a.user)")};
+    return two("SELECT count(*), count_if(c.email IS NULL) FROM (SELECT DISTINCT " + dedupColumns(Zone.ACCELEROMETER)
+        + " FROM " + relation + ") a LEFT JOIN stedi.customer_trusted c ON c.email = a.user");
   }
 
   /** Distinct Step Trainer readings in {@code relation}, and how many belong to no customers_curated serial. */
   long[] stepTrainer(String relation) {
-    String distinct = "(SELECT DISTINCT " + dedupColumns(Zone.STEP_TRAINER) + " FROM " + relation + ")";
-    return new long[] {one("SELECT count(*) FROM " + distinct),
-        one("SELECT count(*) FROM " + distinct + " s WHERE NOT EXISTS"
-            + " (SELECT 1 FROM stedi.customers_curated c WHERE c.serialNumber = s.serialNumber)")};
+    // a serial may be shared by several curated customers: join its distinct serials, one row each
+    return two("SELECT count(*), count_if(c.serialNumber IS NULL) FROM (SELECT DISTINCT " + dedupColumns(Zone.STEP_TRAINER)
+        + " FROM " + relation + ") s LEFT JOIN (SELECT DISTINCT serialNumber FROM stedi.customers_curated) c"
+        + " ON c.serialNumber = s.serialNumber");
   }
 
   /** A reading is its zone's dedup columns: two rows equal in them are one reading, counted once. */
@@ -64,5 +80,10 @@ final class DropCounter {
 
   private long one(String sql) {
     return spark.sql(sql).first().getLong(0);
+  }
+
+  private long[] two(String sql) {
+    org.apache.spark.sql.Row r = spark.sql(sql).first();
+    return new long[] {r.getLong(0), r.getLong(1)};
   }
 }
