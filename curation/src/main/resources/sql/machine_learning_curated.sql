@@ -1,22 +1,45 @@
--- stedi.machine_learning_curated: each step_trainer_trusted reading paired with the accelerometer_trusted
--- readings taken at the same millisecond (sensorReadingTime = timestamp).
+-- stedi.machine_learning_curated: each step_trainer_trusted reading paired with accelerometer_trusted readings.
 --   --ml-join owner (default): only readings of the same customer, i.e. the phone's user owns the Step
 --     Trainer's serial number in customers_curated.
 --   --ml-join timestamp: the original Glue job's join on time alone, which pairs one customer's step reading
 --     with another customer's phone reading whenever their timestamps collide.
+--   --ml-tolerance 0 (default): every phone reading taken at the same millisecond (sensorReadingTime = timestamp),
+--     the seed's exact join.
+--   --ml-tolerance D > 0 (owner join only): the one phone reading nearest in time within D (an as-of join).
+--     Ties go to the earlier phone reading; readings of the same millisecond to the smallest x, then y, then z.
+--     A reading of a serial shared by several customers gets the nearest reading among its owners' phones.
 -- No PII and no raw serial (customers_curated maps serials to emails): customerKey and deviceKey are HMACs of
 -- the email and of the serial with a secret kept in config, never in a table.
 CREATE OR REPLACE TABLE stedi.machine_learning_curated USING iceberg
 TBLPROPERTIES ('format-version' = '2', 'write.parquet.compression-codec' = 'zstd')
 AS
-SELECT s.sensorReadingTime, stedi_device_key(s.serialNumber) AS deviceKey, s.distanceFromObject, a.x, a.y, a.z,
-       stedi_customer_key(a.user) AS customerKey
-FROM stedi.step_trainer_trusted s
-JOIN stedi.accelerometer_trusted a ON a.timestamp = s.sensorReadingTime
-WHERE '${ml_join}' = 'timestamp'
-   OR EXISTS (
-     SELECT 1
-     FROM stedi.customers_curated c
-     WHERE c.email = a.user AND c.serialNumber = s.serialNumber
-   )
-ORDER BY s.sensorReadingTime
+WITH steps AS (
+  -- each step reading under the time buckets a partner can be in: its own (exact join), or its own and both
+  -- neighbours (buckets as wide as the tolerance), so that the join stays an equi-join on the bucket
+  SELECT s.*, bucket
+  FROM stedi.step_trainer_trusted s
+  LATERAL VIEW explode(sequence(s.sensorReadingTime div ${ml_bucket_ms} - ${ml_neighbour_buckets},
+                                s.sensorReadingTime div ${ml_bucket_ms} + ${ml_neighbour_buckets})) b AS bucket
+),
+candidates AS (
+  SELECT s.sensorReadingTime, s.serialNumber, s.distanceFromObject, a.user, a.timestamp, a.x, a.y, a.z,
+         row_number() OVER (
+           PARTITION BY s.sensorReadingTime, s.serialNumber, s.distanceFromObject
+           ORDER BY abs(a.timestamp - s.sensorReadingTime), a.timestamp, a.x, a.y, a.z
+         ) AS nearness
+  FROM steps s
+  JOIN stedi.accelerometer_trusted a
+    ON a.timestamp div ${ml_bucket_ms} = s.bucket
+   AND abs(a.timestamp - s.sensorReadingTime) <= ${ml_tolerance_ms}
+  WHERE '${ml_join}' = 'timestamp'
+     OR EXISTS (
+       SELECT 1
+       FROM stedi.customers_curated c
+       WHERE c.email = a.user AND c.serialNumber = s.serialNumber
+     )
+)
+SELECT sensorReadingTime, stedi_device_key(serialNumber) AS deviceKey, distanceFromObject, x, y, z,
+       stedi_customer_key(user) AS customerKey
+FROM candidates
+WHERE ${ml_tolerance_ms} = 0 OR nearness = 1
+ORDER BY sensorReadingTime

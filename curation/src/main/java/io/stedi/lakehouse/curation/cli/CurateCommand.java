@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
         "With --every it also runs table maintenance (see 'maintain') every maintain.every "
             + "(default 1h; 0 or off: never)."},
     footer = {"", "Examples:", "  bin/stedi curate", "  bin/stedi curate --consent window --ml-join owner",
+        "  bin/stedi curate --ml-tolerance 50ms",
         "  bin/stedi curate --every 5m", "  bin/stedi curate --every '*/15 * * * *'"})
 final class CurateCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(CurateCommand.class);
@@ -55,6 +56,11 @@ final class CurateCommand implements Callable<Integer> {
 
   @Option(names = "--ml-join", paramLabel = "owner|timestamp", description = "curation.ml-join (default owner).")
   String mlJoin;
+
+  @Option(names = "--ml-tolerance", paramLabel = "DURATION",
+      description = "curation.ml-tolerance (default 0: same millisecond). Pair each Step Trainer reading with the "
+          + "customer's nearest phone reading within DURATION (e.g. 50ms); ties go to the earlier reading.")
+  String mlTolerance;
 
   @Option(names = "--consent", paramLabel = "flag|window", description = "curation.consent (default flag).")
   String consent;
@@ -73,6 +79,7 @@ final class CurateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Map<String, String> o = new LinkedHashMap<>();
     put(o, CurationConfig.ML_JOIN, mlJoin);
+    put(o, CurationConfig.ML_TOLERANCE, mlTolerance);
     put(o, CurationConfig.CONSENT, consent);
     put(o, CurationConfig.MASTER, master);
     if (strictQuality) {

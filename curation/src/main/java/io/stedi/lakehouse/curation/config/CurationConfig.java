@@ -30,6 +30,10 @@ public final class CurationConfig {
 
   public static final ConfigKey<MlJoin> ML_JOIN = ConfigKey.oneOf("curation.ml-join", MlJoin.class, "owner",
       "machine_learning_curated join: owner (same millisecond and same customer) or timestamp (the old Glue join).");
+  public static final ConfigKey<java.time.Duration> ML_TOLERANCE = ConfigKey.duration("curation.ml-tolerance", "0",
+      "machine_learning_curated pairing: 0 pairs a Step Trainer reading with every phone reading of the same "
+          + "millisecond; a positive duration (at most 10s, owner join only) pairs it with the same customer's one "
+          + "nearest phone reading within it (ties: the earlier reading). Not incremental: every run rebuilds.");
   public static final ConfigKey<Consent> CONSENT = ConfigKey.oneOf("curation.consent", Consent.class, "flag",
       "Consent rule: flag (consenting customers' readings) or window (only readings at or after the consent date).");
   public static final ConfigKey<String> CUSTOMER_KEY_SECRET = ConfigKey.string("curation.customer-key-secret", "",
@@ -61,9 +65,12 @@ public final class CurationConfig {
   public static final ConfigKey<String> MAINTAIN_EVERY = ConfigKey.string("maintain.every", "1h",
       "How often curate --every also runs maintain (an interval such as 30m or 1h; 0 or off: never).");
 
-  public static final List<ConfigKey<?>> KEYS = List.of(ML_JOIN, CONSENT, CUSTOMER_KEY_SECRET, MASTER, STRICT_QUALITY,
+  public static final List<ConfigKey<?>> KEYS = List.of(ML_JOIN, ML_TOLERANCE, CONSENT, CUSTOMER_KEY_SECRET, MASTER, STRICT_QUALITY,
       INCREMENTAL, MAINTAIN_TARGET_FILE_SIZE, MAINTAIN_SNAPSHOT_RETENTION, MAINTAIN_RETAIN_LAST,
       MAINTAIN_ORPHAN_MIN_AGE, MAINTAIN_MANIFEST_REWRITE_THRESHOLD, MAINTAIN_EVERY);
+
+  /** Wider windows pair a reading with readings of another moment of the step, and cost more to join. */
+  private static final java.time.Duration MAX_ML_TOLERANCE = java.time.Duration.ofSeconds(10);
 
   /** Younger unreferenced files may be a writer's data files whose commit is still on its way. */
   private static final java.time.Duration MIN_ORPHAN_AGE = java.time.Duration.ofHours(1);
@@ -132,6 +139,22 @@ public final class CurationConfig {
       throw new IllegalArgumentException("maintain.manifest-rewrite-threshold must be at least 1");
     }
     maintainEvery();
+    java.time.Duration tolerance = get(ML_TOLERANCE);
+    if (tolerance.isNegative() || tolerance.compareTo(MAX_ML_TOLERANCE) > 0) {
+      throw new IllegalArgumentException("curation.ml-tolerance must be between 0 and 10s, got " + tolerance.toMillis()
+          + "ms");
+    }
+    if (!tolerance.isZero() && get(ML_JOIN) == MlJoin.TIMESTAMP) {
+      // the old join pairs readings of different customers that share a millisecond; widening it to a window
+      // would pair every customer with everyone near in time, which is what the owner join exists to stop
+      throw new IllegalArgumentException("curation.ml-tolerance needs curation.ml-join=owner: a tolerance on the "
+          + "timestamp join would pair readings of different customers");
+    }
+  }
+
+  /** The pairing tolerance in milliseconds (0: the exact join). */
+  public long mlToleranceMillis() {
+    return get(ML_TOLERANCE).toMillis();
   }
 
   /**
@@ -161,7 +184,9 @@ public final class CurationConfig {
 
   /** Options as recorded in stedi.curation_runs. */
   public String optionsText() {
+    // the tolerance is named only when set, so runs recorded before it existed still count as the same options
     return "ml-join=" + get(ML_JOIN).name().toLowerCase(Locale.ROOT) + ",consent="
-        + get(CONSENT).name().toLowerCase(Locale.ROOT);
+        + get(CONSENT).name().toLowerCase(Locale.ROOT)
+        + (mlToleranceMillis() == 0 ? "" : ",ml-tolerance=" + mlToleranceMillis() + "ms");
   }
 }

@@ -55,7 +55,11 @@ public enum CurationJob {
       String sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       return sql.replace("${consent_window}",
               Boolean.toString(config.get(CurationConfig.CONSENT) == CurationConfig.Consent.WINDOW))
-          .replace("${ml_join}", config.get(CurationConfig.ML_JOIN).name().toLowerCase(Locale.ROOT));
+          .replace("${ml_join}", config.get(CurationConfig.ML_JOIN).name().toLowerCase(Locale.ROOT))
+          .replace("${ml_tolerance_ms}", Long.toString(config.mlToleranceMillis()))
+          // time buckets of the tolerance's width: a partner within it is in the reading's bucket or a neighbour
+          .replace("${ml_bucket_ms}", Long.toString(Math.max(1, config.mlToleranceMillis())))
+          .replace("${ml_neighbour_buckets}", config.mlToleranceMillis() == 0 ? "0" : "1");
     } catch (IOException e) {
       throw new UncheckedIOException("reading " + path, e);
     }

@@ -38,6 +38,12 @@ final class IncrementalRun {
       LOG.info("no complete earlier run with these options: full run");
       return false;
     }
+    if (config.mlToleranceMillis() > 0) {
+      // a new phone reading may be nearer to an old step reading than the partner it has: pairs would have to
+      // be replaced, not only added
+      LOG.info("machine_learning_curated pairs nearest readings (ml-tolerance): full run");
+      return false;
+    }
     for (Zone z : Zone.values()) {
       if (z.registration() && !previous.get(z.landingTable()).equals(current.get(z.landingTable()))) {
         LOG.info("{} changed since the last run (consent may have changed): full run", z.landingTable());

@@ -26,7 +26,8 @@ class CurationConfigTest {
     assertThat(c.get(CurationConfig.MAINTAIN_ORPHAN_MIN_AGE)).isEqualTo(java.time.Duration.ofDays(3));
     assertThat(c.get(CurationConfig.MAINTAIN_MANIFEST_REWRITE_THRESHOLD)).isEqualTo(100);
     assertThat(c.maintainEvery()).contains(java.time.Duration.ofHours(1));
-    assertThat(CurationConfig.KEYS).hasSize(12);
+    assertThat(c.get(CurationConfig.ML_TOLERANCE)).isZero();
+    assertThat(CurationConfig.KEYS).hasSize(13);
     assertThat(c.optionsText()).isEqualTo("ml-join=owner,consent=flag");
   }
 

@@ -29,6 +29,7 @@ class CurationSemanticsTest extends SparkTestBase {
       spark.sql("DELETE FROM stedi." + t);
     }
     spark.sql("DROP TABLE IF EXISTS stedi.curation_runs");
+    rows = new LandingRows(spark);
     customer("alice@x.com", "S-A", 100, 1000L);
     customer("bob@x.com", "S-B", 100, null);
     customer("carol@x.com", "S-C", 100, 1000L);
@@ -59,33 +60,22 @@ class CurationSemanticsTest extends SparkTestBase {
     flushInserts();
   }
 
-  private static final java.util.Map<String, List<String>> PENDING = new java.util.LinkedHashMap<>();
+  private static LandingRows rows;
 
-  /** One INSERT (one Iceberg commit) per table instead of one per row: much faster. */
   private static void flushInserts() {
-    PENDING.forEach((table, rows) -> spark.sql("INSERT INTO stedi." + table + " VALUES " + String.join(", ", rows)));
-    PENDING.clear();
+    rows.flush();
   }
-
-  private static void add(String table, String values) {
-    PENDING.computeIfAbsent(table, t -> new java.util.ArrayList<>()).add("(" + values + ", current_timestamp(), 'load', 'k"
-        + (seq++) + "')");
-  }
-
-  private static int seq;
 
   private static void customer(String email, String serial, long lastUpdate, Long consent) {
-    add("customer_landing", "'" + email.substring(0, email.indexOf('@')) + "', '" + email + "', '555', '1990-01-01', '"
-        + serial + "', 50L, " + lastUpdate + "L, " + (consent == null ? "CAST(NULL AS BIGINT)" : consent + "L")
-        + ", CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)");
+    rows.customer(email, serial, lastUpdate, consent);
   }
 
   private static void accel(String user, long t, double x) {
-    add("accelerometer_landing", "'" + user + "', " + t + "L, " + x + "D, 0.5D, -0.5D");
+    rows.accel(user, t, x);
   }
 
   private static void step(String serial, long t) {
-    add("step_trainer_landing", t + "L, '" + serial + "', 42");
+    rows.step(serial, t);
   }
 
   private static RunReport curate(String consent, String mlJoin) {
