@@ -89,11 +89,9 @@ public final class GatewayServer implements AutoCloseable {
     long refresh = config.get(GatewayConfig.ERASURE_REFRESH).toMillis();
     long scrubTimer = vertx.setPeriodic(refresh, refresh, t -> vertx.executeBlocking(() -> erasure.scrub(coordinator, idempotency, catalog), false)
         .onFailure(e -> LOG.warn("erasure: scrubbing credentials and log failed, retrying: {}", e.toString())));
-    // devices add / revoke take effect without a restart
-    long timer = vertx.setPeriodic(1000, t -> vertx.executeBlocking(() -> {
-      credentials.reloadIfChanged();
-      return null;
-    }));
+    // revoke takes effect without a restart (an addition is found at once, when its first check fails)
+    long timer = vertx.setPeriodic(config.get(GatewayConfig.CREDENTIALS_REFRESH).toMillis(),
+        t -> vertx.executeBlocking(credentials::reloadIfChanged));
     LOG.info("gateway {} ready: mqtt port {}, http port {}", coordinator.instanceId(), mqtt.port(), httpPort.get());
     return new GatewayServer(vertx, catalog, coordinator, mqtt, httpPort, first.get(), new long[] {timer, scrubTimer},
         erasure);

@@ -52,34 +52,71 @@ public final class CredentialStore {
     }
   }
 
+  /**
+   * How often a failed check may re-read the file: credentials added a moment ago work at once, while a stream of
+   * unknown names or wrong secrets costs at most this many file checks per second (a check is one stat; the
+   * file is read only when it changed).
+   */
+  static final long MISS_RELOAD_INTERVAL_NANOS = 100_000_000L;
+
   private final Path file;
   private volatile Contents contents = Contents.empty();
   private volatile String loadedVersion;
+  private final java.util.function.LongSupplier nanoTime;
+  private final java.util.concurrent.atomic.AtomicLong lastMissReload;
 
   public CredentialStore(Path file) {
+    this(file, System::nanoTime);
+  }
+
+  /** A store whose re-read rate limit runs on {@code nanoTime} (tests). */
+  CredentialStore(Path file, java.util.function.LongSupplier nanoTime) {
     this.file = file;
+    this.nanoTime = nanoTime;
+    this.lastMissReload = new java.util.concurrent.atomic.AtomicLong(nanoTime.getAsLong() - MISS_RELOAD_INTERVAL_NANOS);
     reloadIfChanged();
   }
 
-  /** Re-reads the file if it changed since the last read. Cheap; the gateway calls it every second. */
-  public void reloadIfChanged() {
+  /**
+   * Re-reads the file if it changed since the last read. Cheap; the gateway calls it every
+   * {@code gateway.credentials.refresh} and when a check fails.
+   *
+   * @return whether new contents were loaded
+   */
+  public synchronized boolean reloadIfChanged() {
     try {
       if (!Files.exists(file)) {
-        return;
+        return false;
       }
       // mtime alone can miss two edits within one timestamp tick; every edit replaces the file (new inode)
       var attrs = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
       String version = attrs.lastModifiedTime() + "/" + attrs.fileKey() + "/" + attrs.size();
       if (version.equals(loadedVersion)) {
-        return;
+        return false;
       }
       use(read());
       loadedVersion = version;
       LOG.info("credentials loaded from {}: {} devices, {} tokens", file, contents.devices().size(),
           contents.tokens().size());
+      return true;
     } catch (IOException e) {
       LOG.warn("cannot read credentials file {}, keeping the previous ones: {}", file, e.toString());
+      return false;
     }
+  }
+
+  /**
+   * After a failed check: re-reads the file if it changed, unless a failed check already did so in the last
+   * {@link #MISS_RELOAD_INTERVAL_NANOS}. Returns whether new contents were loaded (then the check is worth
+   * repeating).
+   */
+  private boolean reloadOnMiss() {
+    long now = nanoTime.getAsLong();
+    long last = lastMissReload.get();
+    if (now - last < MISS_RELOAD_INTERVAL_NANOS || !lastMissReload.compareAndSet(last, now)) {
+      return false;
+    }
+    return reloadIfChanged();
   }
 
   private Contents read() throws IOException {
@@ -88,8 +125,15 @@ public final class CredentialStore {
         c.tokens() == null ? new TreeMap<>() : new TreeMap<>(c.tokens()));
   }
 
-  /** Checks a device's MQTT credentials. */
+  /**
+   * Checks a device's MQTT credentials. A device added (or given a new secret) a moment ago by another process
+   * is found: a failed check re-reads the file first (rate-limited, see {@link #reloadOnMiss}).
+   */
   public boolean authenticateDevice(String serial, String secret) {
+    return deviceMatches(serial, secret) || (serial != null && reloadOnMiss() && deviceMatches(serial, secret));
+  }
+
+  private boolean deviceMatches(String serial, String secret) {
     Device d = serial == null ? null : contents.devices().get(serial);
     return d != null && !d.revoked() && Credentials.matches(d.salt(), d.hash(), secret);
   }
@@ -106,8 +150,16 @@ public final class CredentialStore {
     return d == null || d.revoked() ? null : d.createdAt();
   }
 
-  /** Finds the token a bearer value {@code <id>.<secret>} belongs to, if valid and not revoked. */
+  /**
+   * Finds the token a bearer value {@code <id>.<secret>} belongs to, if valid and not revoked. A token created a
+   * moment ago by another process is found: a failed check re-reads the file first (rate-limited).
+   */
   public Optional<Token> authenticateToken(String bearer) {
+    Optional<Token> t = tokenMatching(bearer);
+    return t.isPresent() || bearer == null || !reloadOnMiss() ? t : tokenMatching(bearer);
+  }
+
+  private Optional<Token> tokenMatching(String bearer) {
     if (bearer == null) {
       return Optional.empty();
     }

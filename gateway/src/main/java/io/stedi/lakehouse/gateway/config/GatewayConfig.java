@@ -68,6 +68,9 @@ public final class GatewayConfig {
   public static final ConfigKey<String> BRIDGE_PASSWORD = ConfigKey.string("gateway.bridge.password", "",
       "Bridge mode: password at the external broker (never logged).");
 
+  public static final ConfigKey<Duration> CREDENTIALS_REFRESH = ConfigKey.duration("gateway.credentials.refresh", "1s",
+      "How often the gateway re-reads a changed credentials file, so that revocations take effect without a "
+          + "restart (new credentials work at once: an unknown name or secret re-reads it, at most 10 times a second).");
   public static final ConfigKey<Duration> ERASURE_REFRESH = ConfigKey.duration("gateway.erasure.refresh", "5s",
       "How often stedi.erasure_receipts is re-read; a forgotten identity is refused at most this long after bin/stedi forget starts.");
 
@@ -76,7 +79,7 @@ public final class GatewayConfig {
       MQTT_MAX_MESSAGE_BYTES, MQTT_MAX_CONNECTIONS_PER_DEVICE, MQTT_MAX_CONNECTIONS, MQTT_SESSION_EXPIRY,
       MQTT_MAX_KEEP_ALIVE, HTTP_MAX_BATCH, HTTP_EVENT_LOOPS, HTTP_IDLE_TIMEOUT, HTTP_MAX_BODY_BYTES,
       IDEMPOTENCY_RETENTION, CREDENTIALS_FILE, BRIDGE_URL, BRIDGE_TOPIC, BRIDGE_CLIENT_ID, BRIDGE_USER, BRIDGE_PASSWORD,
-      ERASURE_REFRESH, WAL_SHARE_PERCENT, WAL_SHARE_THRESHOLD_PERCENT);
+      CREDENTIALS_REFRESH, ERASURE_REFRESH, WAL_SHARE_PERCENT, WAL_SHARE_THRESHOLD_PERCENT);
 
   private final Map<ConfigKey<?>, Object> values;
   private final LakehouseConfig lakehouse;
@@ -156,6 +159,9 @@ public final class GatewayConfig {
     }
     if (get(IDEMPOTENCY_RETENTION).toMinutes() < 1) {
       throw new IllegalArgumentException("gateway.idempotency.retention must be at least 1m");
+    }
+    if (get(CREDENTIALS_REFRESH).toMillis() < 100 || get(CREDENTIALS_REFRESH).toMillis() > 3_600_000) {
+      throw new IllegalArgumentException("gateway.credentials.refresh must be between 100ms and 1h");
     }
     if (get(ERASURE_REFRESH).toMillis() < 100 || get(ERASURE_REFRESH).toMillis() > 3_600_000) {
       throw new IllegalArgumentException("gateway.erasure.refresh must be 100ms..1h");
