@@ -100,7 +100,8 @@ public final class LakehouseConfig {
       TARGET_FILE_BYTES, QUARANTINE_PAYLOAD_BYTES, COMMIT_MAX_BACKOFF, DEDUP_WINDOW, DEDUP_MAX_ENTRIES, LEASE_TTL,
       COMMIT_THREADS, LOAD_THREADS, ERASURE_HASH_SECRET);
 
-  private static final List<ConfigKey<?>> SECRETS = List.of(CATALOG_PASSWORD, CATALOG_TOKEN, S3_SECRET_KEY,
+  /** Keys shown masked. */
+  static final List<ConfigKey<?>> SECRETS = List.of(CATALOG_PASSWORD, CATALOG_TOKEN, S3_SECRET_KEY,
       ERASURE_HASH_SECRET);
 
   private final Map<ConfigKey<?>, Object> values;

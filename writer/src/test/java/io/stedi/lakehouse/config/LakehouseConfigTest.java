@@ -163,6 +163,8 @@ class LakehouseConfigTest {
       assertThat(text).as("README documents %s", k.name())
           .contains("| `" + k.name() + "` | `" + k.envName() + "` | `" + k.defaultText() + "` |");
     }
+    assertThat(text).as("README writer table is stale: bin/stedi config --markdown --module writer")
+        .contains(ConfigModule.markdownTable(LakehouseConfig.KEYS));
   }
 
   private static LakehouseConfig over(String key, String value) {

@@ -67,6 +67,8 @@ class CurationConfigTest {
     for (ConfigKey<?> k : CurationConfig.KEYS) {
       assertThat(readme).contains("| `" + k.name() + "` | `" + k.envName() + "` | `" + k.defaultText() + "` |");
     }
+    assertThat(readme).as("README curation table is stale: bin/stedi config --markdown --module curation")
+        .contains(io.stedi.lakehouse.config.ConfigModule.markdownTable(CurationConfig.KEYS));
   }
 
   private static CurationConfig over(String k, String v) {

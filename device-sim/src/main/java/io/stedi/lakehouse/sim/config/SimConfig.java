@@ -221,11 +221,6 @@ public final class SimConfig {
 
   /** The keys as a Markdown table. */
   public static String markdownTable() {
-    StringBuilder b = new StringBuilder("| key | env | default | meaning |\n|---|---|---|---|\n");
-    for (String[] r : describe()) {
-      b.append("| `").append(r[0]).append("` | `").append(r[1]).append("` | `").append(r[2]).append("` | ")
-          .append(r[3]).append(" |\n");
-    }
-    return b.toString();
+    return io.stedi.lakehouse.config.ConfigModule.markdownTable(KEYS);
   }
 }

@@ -43,11 +43,7 @@ final class GatewayCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (configTable) {
       PrintWriter out = spec.commandLine().getOut();
-      out.println("| key | env | default | meaning |");
-      out.println("|---|---|---|---|");
-      for (io.stedi.lakehouse.config.ConfigKey<?> k : GatewayConfig.KEYS) {
-        out.printf("| `%s` | `%s` | `%s` | %s |%n", k.name(), k.envName(), k.defaultText(), k.description());
-      }
+      out.print(io.stedi.lakehouse.config.ConfigModule.markdownTable(GatewayConfig.KEYS));
       out.flush();
       return 0;
     }
