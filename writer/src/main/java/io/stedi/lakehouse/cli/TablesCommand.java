@@ -76,16 +76,7 @@ final class TablesCommand implements Callable<Integer> {
   }
 
   static String zone(String table) {
-    if (table.endsWith("_landing") || table.equals("quarantine")) {
-      return "landing";
-    }
-    if (table.endsWith("_trusted")) {
-      return "trusted";
-    }
-    if (table.endsWith("_curated")) {
-      return "curated";
-    }
-    return "records";
+    return io.stedi.lakehouse.report.ReportData.zone(table);
   }
 
   private static int zoneOrder(String table) {

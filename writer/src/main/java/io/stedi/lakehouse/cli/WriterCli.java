@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the writer module's commands ({@code bin/stedi load}, {@code bin/stedi config}). */
 @Command(name = "stedi", mixinStandardHelpOptions = true, version = "stedi-lakehouse 0.1.0",
     description = "STEDI Lakehouse writer commands.",
-    subcommands = {LoadCommand.class, ConfigCommand.class, WalCommand.class, TablesCommand.class})
+    subcommands = {LoadCommand.class, ConfigCommand.class, WalCommand.class, TablesCommand.class, ReportCommand.class})
 public final class WriterCli {
   private WriterCli() {}
 
