@@ -14,6 +14,7 @@ import io.stedi.lakehouse.gateway.ingest.bridge.MqttBridgeVerticle;
 import io.stedi.lakehouse.gateway.ingest.http.HttpIngestVerticle;
 import io.stedi.lakehouse.gateway.ingest.mqtt.MqttIngestVerticle;
 import io.stedi.lakehouse.gateway.ops.GatewayMetrics;
+import io.stedi.lakehouse.gateway.ops.GatewayStatus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +71,7 @@ public final class GatewayServer implements AutoCloseable {
         lake.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES), erasure, credentials,
         config.get(GatewayConfig.WAL_SHARE_PERCENT), config.get(GatewayConfig.WAL_SHARE_THRESHOLD_PERCENT));
     MqttIngestVerticle mqtt = new MqttIngestVerticle(config, credentials, ingest);
+    GatewayStatus status = new GatewayStatus(metrics, coordinator);
     java.util.concurrent.atomic.AtomicInteger httpPort = new java.util.concurrent.atomic.AtomicInteger(-1);
     int loops = config.get(GatewayConfig.HTTP_EVENT_LOOPS) == 0 ? Runtime.getRuntime().availableProcessors()
         : config.get(GatewayConfig.HTTP_EVENT_LOOPS);
@@ -78,7 +80,7 @@ public final class GatewayServer implements AutoCloseable {
     // between them, connections round-robin (with port 0 too: the instances of one deployment share its random port)
     java.util.concurrent.atomic.AtomicReference<HttpIngestVerticle> first = new java.util.concurrent.atomic.AtomicReference<>();
     Future<String> h = vertx.deployVerticle(() -> {
-      HttpIngestVerticle v = new HttpIngestVerticle(config, credentials, ingest, httpPort);
+      HttpIngestVerticle v = new HttpIngestVerticle(config, credentials, ingest, httpPort, status);
       first.compareAndSet(null, v);
       return v;
     }, new io.vertx.core.DeploymentOptions().setInstances(loops));
@@ -92,8 +94,9 @@ public final class GatewayServer implements AutoCloseable {
     // revoke takes effect without a restart (an addition is found at once, when its first check fails)
     long timer = vertx.setPeriodic(config.get(GatewayConfig.CREDENTIALS_REFRESH).toMillis(),
         t -> vertx.executeBlocking(credentials::reloadIfChanged));
+    long sampler = vertx.setPeriodic(1000, t -> status.sample()); // readings per second for /status
     LOG.info("gateway {} ready: mqtt port {}, http port {}", coordinator.instanceId(), mqtt.port(), httpPort.get());
-    return new GatewayServer(vertx, catalog, coordinator, mqtt, httpPort, first.get(), new long[] {timer, scrubTimer},
+    return new GatewayServer(vertx, catalog, coordinator, mqtt, httpPort, first.get(), new long[] {timer, scrubTimer, sampler},
         erasure);
   }
 

@@ -12,8 +12,21 @@ public final class CommitStats {
   final AtomicLong poisoned = new AtomicLong();
   final AtomicLong lastCommitAtMillis = new AtomicLong();
   private final Map<String, AtomicLong> rowsByTable = new ConcurrentHashMap<>();
+  private final java.util.ArrayDeque<Commit> recent = new java.util.ArrayDeque<>();
+
+  /** One commit: its table, rows, when it finished (epoch ms) and how long it took. */
+  public record Commit(String table, long rows, long atMillis, long millis) {}
+
+  /** How many commits {@link #recent()} keeps. */
+  static final int RECENT = 10;
 
   void recordCommit(String table, long rows, long millis) {
+    synchronized (recent) {
+      if (recent.size() == RECENT) {
+        recent.removeFirst();
+      }
+      recent.addLast(new Commit(table, rows, System.currentTimeMillis(), millis));
+    }
     commits.incrementAndGet();
     lastCommitMillis.set(millis);
     lastCommitAtMillis.set(System.currentTimeMillis());
@@ -43,6 +56,15 @@ public final class CommitStats {
   /** Duration of the most recent commit in ms. */
   public long lastCommitMillis() {
     return lastCommitMillis.get();
+  }
+
+  /** The most recent commits (at most {@value #RECENT}), newest first. */
+  public java.util.List<Commit> recent() {
+    synchronized (recent) {
+      java.util.List<Commit> l = new java.util.ArrayList<>(recent);
+      java.util.Collections.reverse(l);
+      return l;
+    }
   }
 
   /** Rows committed so far, by table (zone name or QUARANTINE). */

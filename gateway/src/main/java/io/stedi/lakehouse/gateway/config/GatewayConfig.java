@@ -68,6 +68,9 @@ public final class GatewayConfig {
   public static final ConfigKey<String> BRIDGE_PASSWORD = ConfigKey.string("gateway.bridge.password", "",
       "Bridge mode: password at the external broker (never logged).");
 
+  public static final ConfigKey<Boolean> STATUS_PUBLIC = ConfigKey.bool("gateway.status.public", "false",
+      "Serve /status and /status.json (fleet counts, rates, WAL, commits; no personal data) to any client; false: to "
+          + "loopback clients only.");
   public static final ConfigKey<Duration> CREDENTIALS_REFRESH = ConfigKey.duration("gateway.credentials.refresh", "1s",
       "How often the gateway re-reads a changed credentials file, so that revocations take effect without a "
           + "restart (new credentials work at once: an unknown name or secret re-reads it, at most 10 times a second).");
@@ -79,7 +82,7 @@ public final class GatewayConfig {
       MQTT_MAX_MESSAGE_BYTES, MQTT_MAX_CONNECTIONS_PER_DEVICE, MQTT_MAX_CONNECTIONS, MQTT_SESSION_EXPIRY,
       MQTT_MAX_KEEP_ALIVE, HTTP_MAX_BATCH, HTTP_EVENT_LOOPS, HTTP_IDLE_TIMEOUT, HTTP_MAX_BODY_BYTES,
       IDEMPOTENCY_RETENTION, CREDENTIALS_FILE, BRIDGE_URL, BRIDGE_TOPIC, BRIDGE_CLIENT_ID, BRIDGE_USER, BRIDGE_PASSWORD,
-      CREDENTIALS_REFRESH, ERASURE_REFRESH, WAL_SHARE_PERCENT, WAL_SHARE_THRESHOLD_PERCENT);
+      CREDENTIALS_REFRESH, STATUS_PUBLIC, ERASURE_REFRESH, WAL_SHARE_PERCENT, WAL_SHARE_THRESHOLD_PERCENT);
 
   private final Map<ConfigKey<?>, Object> values;
   private final LakehouseConfig lakehouse;

@@ -99,6 +99,48 @@ public final class GatewayMetrics {
     return connectedDevices;
   }
 
+  /** Readings acknowledged so far over {@code protocol} (the counter behind stedi_readings_acknowledged). */
+  public long acknowledgedCount(String protocol) {
+    Counter c = acknowledgedByProtocol.get(protocol);
+    return c == null ? 0 : (long) c.count();
+  }
+
+  /** Readings or requests rejected so far, by reason code, summed over protocols. */
+  public Map<String, Long> rejectedByReason() {
+    Map<String, Long> m = new java.util.TreeMap<>();
+    for (Counter c : registry.find("stedi_readings_rejected").counters()) {
+      m.merge(c.getId().getTag("reason"), (long) c.count(), Long::sum);
+    }
+    return m;
+  }
+
+  /**
+   * The ack latency of {@code protocol} from the same histogram /metrics exports: count, and the upper bounds
+   * (ms) of the buckets holding the 50th, 99th and 99.9th percentiles (what Prometheus' histogram_quantile would
+   * interpolate within); null before the first acknowledgement.
+   */
+  public double[] latency(String protocol) {
+    Timer t = timers.get(protocol);
+    if (t == null || t.count() == 0) {
+      return null;
+    }
+    var snap = t.takeSnapshot();
+    double[] out = {snap.count(), 0, 0, 0};
+    double[] qs = {0.5, 0.99, 0.999};
+    for (int i = 0; i < qs.length; i++) {
+      double need = qs[i] * snap.count();
+      double bound = snap.max(TimeUnit.MILLISECONDS);
+      for (var b : snap.histogramCounts()) {
+        if (b.count() >= need) {
+          bound = Math.min(bound, b.bucket(TimeUnit.MILLISECONDS));
+          break;
+        }
+      }
+      out[i + 1] = bound;
+    }
+    return out;
+  }
+
   /** The Prometheus exposition text. */
   public String scrape() {
     return registry.scrape();

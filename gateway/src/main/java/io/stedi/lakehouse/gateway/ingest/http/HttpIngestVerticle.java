@@ -3,6 +3,7 @@ package io.stedi.lakehouse.gateway.ingest.http;
 import io.stedi.lakehouse.gateway.auth.CredentialStore;
 import io.stedi.lakehouse.gateway.config.GatewayConfig;
 import io.stedi.lakehouse.gateway.ingest.IngestService;
+import io.stedi.lakehouse.gateway.ops.GatewayStatus;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpServer;
@@ -31,20 +32,17 @@ public final class HttpIngestVerticle extends AbstractVerticle {
   private final CredentialStore credentials;
   private final IngestService ingest;
   private final AtomicInteger boundPort;
+  private final GatewayStatus status;
   private HttpServer server;
-
-  /** A listener on gateway.http.port. */
-  public HttpIngestVerticle(GatewayConfig config, CredentialStore credentials, IngestService ingest) {
-    this(config, credentials, ingest, new AtomicInteger(-1));
-  }
 
   /**
    * A listener on gateway.http.port that reports the port it bound in {@code boundPort}, which the instances of one
    * deployment share.
    */
   public HttpIngestVerticle(GatewayConfig config, CredentialStore credentials, IngestService ingest,
-      AtomicInteger boundPort) {
+      AtomicInteger boundPort, GatewayStatus status) {
     this.boundPort = boundPort;
+    this.status = status;
     this.config = config;
     this.credentials = credentials;
     this.ingest = ingest;
@@ -57,6 +55,7 @@ public final class HttpIngestVerticle extends AbstractVerticle {
   @Override
   public void start(Promise<Void> started) {
     String openapi = resource("/openapi.yaml");
+    String statusPage = resource("/status.html");
     ApiV1 api = new ApiV1(config, credentials, ingest);
     Router router = Router.router(vertx);
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
@@ -80,6 +79,7 @@ public final class HttpIngestVerticle extends AbstractVerticle {
     });
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(ingest.metrics().scrape()));
+    StatusRoutes.mount(router, config, status, statusPage);
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openapi));
     router.post("/v1/*").handler(api::authenticate);
     router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.get(GatewayConfig.HTTP_MAX_BODY_BYTES)));
