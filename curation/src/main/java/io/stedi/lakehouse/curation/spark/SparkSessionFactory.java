@@ -60,16 +60,40 @@ public final class SparkSessionFactory {
         // Spark creates its own (unused) session-catalog warehouse at start; keep it inside stedi.home so that
         // nothing is written to the working directory.
         .config("spark.sql.warehouse.dir", config.home().resolve("spark-warehouse").toUri().toString());
-    if (url.startsWith("local")) {
-      // A local driver needs no network name; binding to loopback avoids failures on hosts whose name
-      // does not resolve.
+    if (url.startsWith("local") || LOOPBACK_MASTER.matcher(url).matches()) {
+      // A local driver needs no network name (and a master on loopback reaches it there); binding to loopback
+      // avoids failures on hosts whose name does not resolve.
       b.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1");
+    }
+    if (!url.startsWith("local") && System.getProperty("spark.jars") == null) {
+      // A cluster's executors run the product's own code (the key functions, the erasure scan): ship the jar it
+      // was loaded from, or every task fails on a SerializedLambda that no executor can resolve. spark-submit's
+      // --jars wins (it sets spark.jars as a system property).
+      productJar().ifPresent(jar -> b.config("spark.jars", jar));
     }
     for (Map.Entry<String, String> e : Catalogs.catalogProperties(config).entrySet()) {
       b.config("spark.sql.catalog." + catalog + "." + e.getKey(), e.getValue());
     }
     LOG.debug("starting Spark session: master {}, catalog {}, warehouse {}", url, catalog, config.warehouse());
     return b.getOrCreate();
+  }
+
+  private static final java.util.regex.Pattern LOOPBACK_MASTER =
+      java.util.regex.Pattern.compile("spark://(127\\.0\\.0\\.1|localhost)(:\\d+)?");
+
+  /** The jar this class was loaded from, if it was loaded from a jar (not from a classes folder in tests). */
+  static java.util.Optional<String> productJar() {
+    var source = SparkSessionFactory.class.getProtectionDomain().getCodeSource();
+    if (source == null || source.getLocation() == null) {
+      return java.util.Optional.empty();
+    }
+    try {
+      Path p = Path.of(source.getLocation().toURI());
+      return Files.isRegularFile(p) ? java.util.Optional.of(p.toString()) : java.util.Optional.empty();
+    } catch (java.net.URISyntaxException e) {
+      LOG.warn("cannot locate the curation jar to ship to the executors ({}); they need it on their class path", source.getLocation());
+      return java.util.Optional.empty();
+    }
   }
 
   private static void prepareLocalState(LakehouseConfig config) {

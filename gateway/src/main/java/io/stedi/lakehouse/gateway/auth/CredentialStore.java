@@ -1,16 +1,8 @@
 package io.stedi.lakehouse.gateway.auth;
 
 import io.stedi.lakehouse.erasure.IdentityKind;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +20,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CredentialStore {
   private static final Logger LOG = LoggerFactory.getLogger(CredentialStore.class);
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** A device: its serial number is its MQTT user name. */
   /**
@@ -59,9 +50,8 @@ public final class CredentialStore {
    */
   static final long MISS_RELOAD_INTERVAL_NANOS = 100_000_000L;
 
-  private final Path file;
+  private final CredentialFile file;
   private volatile Contents contents = Contents.empty();
-  private volatile String loadedVersion;
   private final java.util.function.LongSupplier nanoTime;
   private final java.util.concurrent.atomic.AtomicLong lastMissReload;
 
@@ -71,7 +61,7 @@ public final class CredentialStore {
 
   /** A store whose re-read rate limit runs on {@code nanoTime} (tests). */
   CredentialStore(Path file, java.util.function.LongSupplier nanoTime) {
-    this.file = file;
+    this.file = new CredentialFile(file);
     this.nanoTime = nanoTime;
     this.lastMissReload = new java.util.concurrent.atomic.AtomicLong(nanoTime.getAsLong() - MISS_RELOAD_INTERVAL_NANOS);
     reloadIfChanged();
@@ -85,22 +75,15 @@ public final class CredentialStore {
    */
   public synchronized boolean reloadIfChanged() {
     try {
-      if (!Files.exists(file)) {
+      Contents c = file.readIfChanged();
+      if (c == null) {
         return false;
       }
-      // mtime alone can miss two edits within one timestamp tick; every edit replaces the file (new inode)
-      var attrs = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
-      String version = attrs.lastModifiedTime() + "/" + attrs.fileKey() + "/" + attrs.size();
-      if (version.equals(loadedVersion)) {
-        return false;
-      }
-      use(read());
-      loadedVersion = version;
-      LOG.info("credentials loaded from {}: {} devices, {} tokens", file, contents.devices().size(),
-          contents.tokens().size());
+      use(c);
+      LOG.info("credentials loaded from {}: {} devices, {} tokens", file.path(), c.devices().size(), c.tokens().size());
       return true;
     } catch (IOException e) {
-      LOG.warn("cannot read credentials file {}, keeping the previous ones: {}", file, e.toString());
+      LOG.warn("cannot read credentials file {}, keeping the previous ones: {}", file.path(), e.toString());
       return false;
     }
   }
@@ -117,12 +100,6 @@ public final class CredentialStore {
       return false;
     }
     return reloadIfChanged();
-  }
-
-  private Contents read() throws IOException {
-    Contents c = JSON.readValue(file.toFile(), Contents.class);
-    return new Contents(c.devices() == null ? new TreeMap<>() : new TreeMap<>(c.devices()),
-        c.tokens() == null ? new TreeMap<>() : new TreeMap<>(c.tokens()));
   }
 
   /**
@@ -361,23 +338,6 @@ public final class CredentialStore {
   }
 
   private void edit(java.util.function.Consumer<Contents> change) {
-    try {
-      Files.createDirectories(file.getParent());
-      try (FileChannel lockChannel = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
-          StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock lock = lockChannel.lock()) {
-        Contents c = Files.exists(file) ? read() : Contents.empty();
-        change.accept(c);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        JSON.writeValue(tmp.toFile(), c);
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-          ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        use(c);
-        loadedVersion = null; // our own edit: the next reload check re-reads it (cheap)
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot update credentials file " + file + ": " + e.getMessage(), e);
-    }
+    use(file.edit(change));
   }
 }
