@@ -7,14 +7,8 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 N="${1:-50000000}"
 STEPS=$((N / 10))
 WORK="${BENCH_DIR:-$ROOT/bench/out}/incremental"
-FLAGS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-  -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true)
+# shellcheck source=spark-flags.sh
+source "$ROOT/bench/spark-flags.sh"
 rm -rf "$WORK/home" "$WORK/recompute" && mkdir -p "$WORK"
 [[ -d "$WORK/landing" ]] || python3 "$ROOT/bench/gen_stedi.py" "$WORK/landing" 10000 "$N" "$STEPS"
 [[ -d "$WORK/more" ]] || python3 "$ROOT/bench/gen_stedi.py" "$WORK/more" 10000 $((N / 100)) $((STEPS / 100)) 7 999000000000

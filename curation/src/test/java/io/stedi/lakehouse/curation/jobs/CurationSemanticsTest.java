@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.stedi.lakehouse.config.LakehouseConfig;
 import io.stedi.lakehouse.curation.SparkTestBase;
 import io.stedi.lakehouse.curation.config.CurationConfig;
-import io.stedi.lakehouse.table.LandingTables;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
@@ -24,11 +23,7 @@ class CurationSemanticsTest extends SparkTestBase {
 
   @BeforeEach
   void landing() {
-    LandingTables.ensureAll(CurationRunner.icebergCatalog(spark, config), 128L << 20, 5);
-    for (String t : List.of("customer_landing", "accelerometer_landing", "step_trainer_landing")) {
-      spark.sql("DELETE FROM stedi." + t);
-    }
-    spark.sql("DROP TABLE IF EXISTS stedi.curation_runs");
+    LandingRows.reset(spark, config);
     rows = new LandingRows(spark);
     customer("alice@x.com", "S-A", 100, 1000L);
     customer("bob@x.com", "S-B", 100, null);

@@ -19,6 +19,15 @@ final class LandingRows {
     this.spark = spark;
   }
 
+  /** Empty landing tables (created if missing) and no run history: every test starts from nothing. */
+  static void reset(SparkSession spark, io.stedi.lakehouse.config.LakehouseConfig config) {
+    io.stedi.lakehouse.table.LandingTables.ensureAll(CurationRunner.icebergCatalog(spark, config), 128L << 20, 5);
+    for (String t : List.of("customer_landing", "accelerometer_landing", "step_trainer_landing")) {
+      spark.sql("DELETE FROM stedi." + t);
+    }
+    spark.sql("DROP TABLE IF EXISTS stedi.curation_runs");
+  }
+
   /** A customer record; {@code consent} null: no research consent. */
   LandingRows customer(String email, String serial, long lastUpdate, Long consent) {
     return add("customer_landing", "'" + email.substring(0, email.indexOf('@')) + "', '" + email + "', '555', '1990-01-01', '"

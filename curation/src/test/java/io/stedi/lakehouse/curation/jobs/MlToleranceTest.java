@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stedi.lakehouse.curation.SparkTestBase;
 import io.stedi.lakehouse.curation.config.CurationConfig;
-import io.stedi.lakehouse.table.LandingTables;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,11 +31,7 @@ class MlToleranceTest extends SparkTestBase {
 
   @BeforeEach
   void landing() {
-    LandingTables.ensureAll(CurationRunner.icebergCatalog(spark, config), 128L << 20, 5);
-    for (String t : List.of("customer_landing", "accelerometer_landing", "step_trainer_landing")) {
-      spark.sql("DELETE FROM stedi." + t);
-    }
-    spark.sql("DROP TABLE IF EXISTS stedi.curation_runs");
+    LandingRows.reset(spark, config);
     new LandingRows(spark)
         .customer("alice@x.com", "S-A", 100, 10L).customer("erin@x.com", "S-A", 100, 10L)
         .customer("frank@x.com", "S-F", 100, 10L)
