@@ -80,6 +80,6 @@ final class TablesCommand implements Callable<Integer> {
   }
 
   private static int zoneOrder(String table) {
-    return List.of("landing", "trusted", "curated", "records").indexOf(zone(table));
+    return io.stedi.lakehouse.report.ReportData.zoneOrder(zone(table));
   }
 }

@@ -143,7 +143,8 @@ public record ReportData(Instant generatedAt, List<TableRow> tables, List<Landed
     return table.endsWith("_curated") ? "curated" : "records";
   }
 
-  private static int zoneOrder(String zone) {
+  /** Where a zone comes in listings: landing, trusted, curated, records. */
+  public static int zoneOrder(String zone) {
     return List.of("landing", "trusted", "curated", "records").indexOf(zone);
   }
 

@@ -21,31 +21,13 @@ final class DropCounter {
     long customers = one("SELECT count(DISTINCT email) FROM stedi.customer_landing WHERE email IS NOT NULL");
     d.put("customer_trusted.no_consent", customers - written.get("customer_trusted"));
 
-    // Without the consent window a distinct landing reading is either trusted or unknown, so only the unknown
-    // ones are counted (filtered before the DISTINCT, which is most of the cost); with it, both are needed.
-    if (window) {
-      long[] accelCounts = accelerometer("stedi.accelerometer_landing");
-      d.put("accelerometer_trusted.unknown_customer", accelCounts[1]);
-      d.put("accelerometer_trusted.before_consent", accelCounts[0] - accelCounts[1] - written.get("accelerometer_trusted"));
-    } else {
-      d.put("accelerometer_trusted.unknown_customer", one("SELECT count(*) FROM (SELECT DISTINCT "
-          + dedupColumns(Zone.ACCELEROMETER) + " FROM stedi.accelerometer_landing a"
-          + " WHERE NOT EXISTS (SELECT 1 FROM stedi.customer_trusted c WHERE c.email = a.user))"));
-      d.put("accelerometer_trusted.before_consent", 0L);
-    }
-
+    readingDrops(d, "accelerometer_trusted", Zone.ACCELEROMETER,
+        "SELECT 1 FROM stedi.customer_trusted c WHERE c.email = r.user",
+        () -> accelerometer("stedi.accelerometer_landing"), written.get("accelerometer_trusted"));
     d.put("customers_curated.no_matching_reading", written.get("customer_trusted") - written.get("customers_curated"));
-
-    if (window) {
-      long[] stepCounts = stepTrainer("stedi.step_trainer_landing");
-      d.put("step_trainer_trusted.unknown_customer", stepCounts[1]);
-      d.put("step_trainer_trusted.before_consent", stepCounts[0] - stepCounts[1] - written.get("step_trainer_trusted"));
-    } else {
-      d.put("step_trainer_trusted.unknown_customer", one("SELECT count(*) FROM (SELECT DISTINCT "
-          + dedupColumns(Zone.STEP_TRAINER) + " FROM stedi.step_trainer_landing s"
-          + " WHERE NOT EXISTS (SELECT 1 FROM stedi.customers_curated c WHERE c.serialNumber = s.serialNumber))"));
-      d.put("step_trainer_trusted.before_consent", 0L);
-    }
+    readingDrops(d, "step_trainer_trusted", Zone.STEP_TRAINER,
+        "SELECT 1 FROM stedi.customers_curated c WHERE c.serialNumber = r.serialNumber",
+        () -> stepTrainer("stedi.step_trainer_landing"), written.get("step_trainer_trusted"));
 
     // Every machine_learning_curated row comes from one step_trainer_trusted row, whose rows are distinct in
     // (sensorReadingTime, serialNumber, distanceFromObject), and deviceKey is a keyed hash of the serial: the
@@ -54,6 +36,25 @@ final class DropCounter {
     d.put("machine_learning_curated.no_matching_reading", written.get("step_trainer_trusted")
         - one("SELECT count(DISTINCT sensorReadingTime, deviceKey, distanceFromObject) FROM stedi.machine_learning_curated"));
     return d;
+  }
+
+  /**
+   * A reading table's {@code unknown_customer} and {@code before_consent} counts. Without the consent window a
+   * distinct landing reading is either trusted or unknown, so only the unknown ones are counted (those with no
+   * owner by {@code ownerQuery}, a subquery on the landing row {@code r}, filtered before the DISTINCT, which is
+   * most of the cost); with it, {@code bothCounts} gives the distinct and the unknown readings in one pass.
+   */
+  private void readingDrops(Map<String, Long> d, String table, Zone zone, String ownerQuery,
+      java.util.function.Supplier<long[]> bothCounts, long written) {
+    if (window) {
+      long[] c = bothCounts.get();
+      d.put(table + ".unknown_customer", c[1]);
+      d.put(table + ".before_consent", c[0] - c[1] - written);
+    } else {
+      d.put(table + ".unknown_customer", one("SELECT count(*) FROM (SELECT DISTINCT " + dedupColumns(zone) + " FROM stedi."
+          + zone.landingTable() + " r WHERE NOT EXISTS (" + ownerQuery + "))"));
+      d.put(table + ".before_consent", 0L);
+    }
   }
 
   /**
