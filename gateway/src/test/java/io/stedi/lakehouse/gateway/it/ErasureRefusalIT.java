@@ -17,11 +17,13 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import io.stedi.lakehouse.catalog.Catalogs;
+import io.stedi.lakehouse.config.LakehouseConfig;
 import io.stedi.lakehouse.erasure.ErasureKey;
 import io.stedi.lakehouse.erasure.ErasureReceiptTable;
 import io.stedi.lakehouse.erasure.IdentityKind;
 import io.stedi.lakehouse.gateway.GatewayFixture;
 import io.stedi.lakehouse.gateway.auth.CredentialStore;
+import io.stedi.lakehouse.table.LandingTables;
 import io.stedi.lakehouse.table.Zone;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -42,6 +44,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.data.Record;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
@@ -114,13 +117,16 @@ class ErasureRefusalIT {
     forget(gw, catalog, kind, value);
   }
 
-  private static void forget(GatewayFixture g, Catalog catalog, IdentityKind kind, String value) {
+  /** Files a pending erasure request; returns its request time. */
+  private static Instant forget(GatewayFixture g, Catalog catalog, IdentityKind kind, String value) {
     ErasureKey key = ErasureKey.resolve(g.config().lakehouse(), catalog);
     Table t = ErasureReceiptTable.ensure(catalog, 5, key);
     String h = key.hash(kind, value);
+    Instant at = Instant.now();
     ErasureReceiptTable.appendPending(t, new ErasureReceiptTable.PendingReceipt(UUID.randomUUID().toString(),
-        Instant.now(), kind, h, kind == IdentityKind.EMAIL ? Set.of(h) : Set.of(),
+        at, kind, h, kind == IdentityKind.EMAIL ? Set.of(h) : Set.of(),
         kind == IdentityKind.SERIAL ? Set.of(h) : Set.of()));
+    return at;
   }
 
   private Mqtt5AsyncClient v5(String id) {
@@ -266,7 +272,12 @@ class ErasureRefusalIT {
     try (GatewayFixture g = GatewayFixture.start(h, tiny)) {
       Catalog cat = Catalogs.open(g.config().lakehouse());
       try {
-        forget(g, cat, IdentityKind.EMAIL, email);
+        Instant at = forget(g, cat, IdentityKind.EMAIL, email);
+        // A new request makes the gateway commit its log and delete the committed segments (the scrub). Fill the
+        // log only after that, or the scrub would free the room this test needs to be gone.
+        String marker = "stedi.writer." + g.config().lakehouse().get(LakehouseConfig.INSTANCE_ID) + ".scrubbed-through";
+        await().untilAsserted(() -> assertThat(((SupportsNamespaces) cat).loadNamespaceMetadata(LandingTables.NAMESPACE))
+            .hasEntrySatisfying(marker, v -> assertThat(Long.parseLong(v)).isGreaterThanOrEqualTo(at.toEpochMilli())));
       } finally {
         ((AutoCloseable) cat).close();
       }
@@ -275,9 +286,11 @@ class ErasureRefusalIT {
       String fresh = c.createToken("after", null); // a new consent's token
       await().untilAsserted(() -> assertThat(post(g, fresh, "/v1/accelerometer", "[]", null).statusCode()).isNotEqualTo(401));
       int sent = 0;
-      while (post(g, filler, "/v1/accelerometer", accel("other@test.com", T0 + 10 + sent), null).statusCode() == 202) {
+      HttpResponse<String> last;
+      while ((last = post(g, filler, "/v1/accelerometer", accel("other@test.com", T0 + 10 + sent), null)).statusCode() == 202) {
         assertThat(++sent).as("the 16k log fills up").isLessThan(10_000);
       }
+      assertThat(last.statusCode()).as(last.body()).isEqualTo(503);
       HttpResponse<String> reg = post(g, fresh, "/v1/customers", customer(email), "reg-1");
       assertThat(reg.statusCode()).as(reg.body()).isEqualTo(503);
       assertThat(g.config().reregistrationsFile()).as("no lift recorded").doesNotExist();
