@@ -94,14 +94,11 @@ public final class Catalogs {
         throw new UncheckedIOException("cannot create stedi.home " + c.home(), e);
       }
     }
-    String w = c.warehouse();
-    java.nio.file.Path local = w.startsWith("file:") ? java.nio.file.Path.of(java.net.URI.create(w))
-        : w.contains("://") ? null : java.nio.file.Path.of(w);
-    if (local != null) {
+    if (c.localWarehouse().isPresent()) {
       try {
-        Files.createDirectories(local);
+        Files.createDirectories(c.localWarehouse().get());
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot create catalog.warehouse " + w, e);
+        throw new UncheckedIOException("cannot create catalog.warehouse " + c.localWarehouse().get(), e);
       }
     }
     Map<String, String> props = catalogProperties(c);

@@ -218,13 +218,26 @@ public final class LakehouseConfig {
     return Path.of(get(HOME)).toAbsolutePath().normalize();
   }
 
-  /** The warehouse location: an absolute local path or an s3:// URI. */
+  /**
+   * The warehouse location: an s3:// URI, or for a local folder a {@code file:/abs/path} URI (the spelling Hadoop's
+   * file system writes, so that a table's own and its files' locations agree). Tables record
+   * locations under it, and engines that choose a file system by scheme (Trino) cannot open a bare path; tables
+   * created when this was a bare path keep their own recorded locations (see the README).
+   */
   public String warehouse() {
+    return localWarehouse().map(p -> "file:" + p).orElse(get(WAREHOUSE));
+  }
+
+  /** The warehouse folder when the warehouse is local ({@code file:} or a plain path), else empty. */
+  public java.util.Optional<Path> localWarehouse() {
     String w = get(WAREHOUSE);
     if (w.isBlank()) {
-      return home().resolve("warehouse").toString();
+      return java.util.Optional.of(home().resolve("warehouse"));
     }
-    return w.contains("://") ? w : Path.of(w).toAbsolutePath().normalize().toString();
+    if (w.startsWith("file:")) {
+      return java.util.Optional.of(Path.of(java.net.URI.create(w)).toAbsolutePath().normalize());
+    }
+    return w.contains("://") ? java.util.Optional.empty() : java.util.Optional.of(Path.of(w).toAbsolutePath().normalize());
   }
 
   /** Whether the warehouse lives in S3 (or an S3-compatible store). */

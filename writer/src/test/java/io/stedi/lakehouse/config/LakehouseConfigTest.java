@@ -53,7 +53,8 @@ class LakehouseConfigTest {
   void derivedLocationsLiveUnderHome() {
     LakehouseConfig c = LakehouseConfig.embedded(tmp);
     assertThat(c.catalogUri()).isEqualTo("jdbc:sqlite:" + tmp.resolve("catalog.db"));
-    assertThat(c.warehouse()).isEqualTo(tmp.resolve("warehouse").toString());
+    assertThat(c.warehouse()).isEqualTo("file:" + tmp.resolve("warehouse"));
+    assertThat(c.localWarehouse()).contains(tmp.resolve("warehouse"));
     assertThat(c.walDir()).isEqualTo(tmp.resolve("wal").resolve("writer-1"));
     assertThat(c.isS3Warehouse()).isFalse();
   }

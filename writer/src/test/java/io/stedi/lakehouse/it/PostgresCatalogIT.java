@@ -127,7 +127,7 @@ class PostgresCatalogIT {
       // The tables really live in PostgreSQL's Iceberg catalog tables.
       assertThat(catalogTablesInPostgres()).contains("stedi.accelerometer_landing", "stedi.quarantine");
       Table accel = catalog.loadTable(LandingTables.id(Zone.ACCELEROMETER));
-      assertThat(accel.location()).startsWith(warehouse.toString());
+      assertThat(accel.location()).startsWith("file:" + warehouse);
 
       // --- commit coordinator: durable appends reach the table exactly once
       try (CommitCoordinator coordinator = CommitCoordinator.start(catalog, config)) {

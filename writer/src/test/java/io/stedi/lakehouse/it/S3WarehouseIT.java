@@ -216,14 +216,14 @@ class S3WarehouseIT {
     Catalog catalog = Catalogs.open(config);
     try {
       Table accel = catalog.loadTable(LandingTables.id(Zone.ACCELEROMETER));
-      assertThat(accel.location()).startsWith(home.resolve("warehouse").toString());
+      assertThat(accel.location()).startsWith("file:" + home.resolve("warehouse"));
       assertThat(ItSupport.rows(catalog, LandingTables.id(Zone.ACCELEROMETER)))
           .extracting(r -> r.getField("user"), r -> r.getField("x"))
           .containsExactlyInAnyOrder(tuple("cli-1@example.com", 1.0), tuple("cli-2@example.com", 2.0));
       assertThat(ItSupport.rows(catalog, LandingTables.quarantineId()))
           .extracting(r -> r.getField("origin"), r -> r.getField("reason_code"))
           .containsExactly(tuple(input + "a.json:2", "malformed_json"));
-      assertThat(dataFilePaths(accel)).isNotEmpty().allSatisfy(p -> assertThat(Path.of(p)).exists());
+      assertThat(dataFilePaths(accel)).isNotEmpty().allSatisfy(p -> assertThat(Path.of(java.net.URI.create(p))).exists());
     } finally {
       ItSupport.closeQuietly(catalog);
     }

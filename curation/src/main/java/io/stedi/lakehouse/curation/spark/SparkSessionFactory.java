@@ -101,8 +101,8 @@ public final class SparkSessionFactory {
       if (config.get(LakehouseConfig.CATALOG_TYPE) == CatalogType.SQLITE) {
         Files.createDirectories(config.home());
       }
-      if (!config.warehouse().contains("://")) {
-        Files.createDirectories(Path.of(config.warehouse()));
+      if (config.localWarehouse().isPresent()) {
+        Files.createDirectories(config.localWarehouse().get());
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the lakehouse folders under " + config.home(), e);

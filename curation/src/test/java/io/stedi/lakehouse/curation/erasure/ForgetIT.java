@@ -373,7 +373,7 @@ class ForgetIT extends SparkTestBase {
   }
 
   private static Path warehouse() {
-    return Path.of(config.warehouse());
+    return config.localWarehouse().orElseThrow();
   }
 
   private static Catalog catalog() {
