@@ -315,6 +315,9 @@ class ComposeFileTest {
     expected.put("s3.path-style-access", String.valueOf(gateway.get(LakehouseConfig.S3_PATH_STYLE)));
     expected.put("s3.aws-access-key", "${ENV:TRINO_S3_ACCESS_KEY_ID}");
     expected.put("s3.aws-secret-key", "${ENV:TRINO_S3_SECRET_ACCESS_KEY}");
+    // the same file serves a local warehouse folder (file: locations); TrinoReadsEveryZoneIT reads one through it
+    expected.put("fs.native-local.enabled", "true");
+    expected.put("local.location", "/");
     Map<String, String> actual = new HashMap<>();
     trino.stringPropertyNames().forEach(k -> actual.put(k, trino.getProperty(k)));
     assertThat(actual).containsExactlyInAnyOrderEntriesOf(expected);

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * {@code bin/stedi} commands as child processes for the tests that run the product as in production: each child's
  * stdout and stderr go to NAME.out and NAME.err in a folder, and {@link #close()} stops whatever is still running.
  */
-final class StediProcesses implements AutoCloseable {
+public final class StediProcesses implements AutoCloseable {
   private static final Path STEDI = Path.of("..", "bin", "stedi");
   private static final Pattern READY = Pattern.compile("gateway ready: mqtt port (\\d+), http port (\\d+)");
 
@@ -28,18 +28,18 @@ final class StediProcesses implements AutoCloseable {
   private final List<Process> children = new ArrayList<>();
 
   /** Children write their output to {@code dir} and get {@code env} on top of this JVM's environment. */
-  StediProcesses(Path dir, Map<String, String> env) {
+  public StediProcesses(Path dir, Map<String, String> env) {
     this.dir = dir;
     this.env = env;
   }
 
   /** The last child started. */
-  Process last() {
+  public Process last() {
     return children.get(children.size() - 1);
   }
 
   /** Starts {@code bin/stedi gateway} on free ports and returns {mqtt, http} once it is ready. */
-  int[] startGateway(Path home, String name) throws IOException {
+  public int[] startGateway(Path home, String name) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(STEDI.toString(), "gateway", "--home", home.toString(), "--mqtt-port", "0",
         "--http-port", "0").redirectError(dir.resolve(name + ".err").toFile());
     pb.environment().putAll(env);
@@ -72,7 +72,7 @@ final class StediProcesses implements AutoCloseable {
   }
 
   /** Starts {@code bin/stedi ARGS}. */
-  Process start(String name, String... args) throws IOException {
+  public Process start(String name, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(STEDI.toString());
     cmd.addAll(List.of(args));
@@ -85,7 +85,7 @@ final class StediProcesses implements AutoCloseable {
   }
 
   /** Runs {@code bin/stedi ARGS} to the end and asserts it exited 0. */
-  void run(String name, String... args) throws Exception {
+  public void run(String name, String... args) throws Exception {
     Process p = start(name, args);
     assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as("bin/stedi %s: %s", String.join(" ", args),
@@ -93,7 +93,7 @@ final class StediProcesses implements AutoCloseable {
   }
 
   /** SIGTERM: a gateway commits everything it acknowledged and exits 0. */
-  static void stop(Process p) throws InterruptedException {
+  public static void stop(Process p) throws InterruptedException {
     if (!p.isAlive()) {
       return;
     }
