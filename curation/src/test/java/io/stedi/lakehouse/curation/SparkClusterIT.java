@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Curation on a Spark standalone cluster: a master and two workers as separate processes on loopback, started
- * from the module's own jars (no Spark distribution), and {@code bin/stedi curate} and {@code forget} with
+ * from the module's own jars (no Spark distribution), and {@code bin/stedi curate}, {@code forget} and {@code maintain} with
  * {@code curation.master=spark://...}. The tables they leave equal those of the same commands in local mode on
  * the same data.
  */
@@ -48,7 +48,7 @@ class SparkClusterIT {
   }
 
   @Test
-  void curateAndForgetOnAClusterGiveTheTablesOfLocalMode() throws Exception {
+  void curateForgetAndMaintainOnAClusterGiveTheTablesOfLocalMode() throws Exception {
     assumeTrue(Files.isRegularFile(Path.of("target", "stedi-curation.jar")) && Files.isDirectory(LIB),
         "the curation jar is not built");
     String master = startCluster(2);
@@ -77,7 +77,30 @@ class SparkClusterIT {
     stedi("forget-local", "forget", email, "--home", local.toString(), "-c", "curation.customer-key-secret=" + SECRET);
     stedi("forget-cluster", "forget", email, "--home", onCluster.toString(), "-c",
         "curation.customer-key-secret=" + SECRET, "-c", "curation.master=" + master);
-    assertThat(fingerprints(onCluster)).isEqualTo(fingerprints(local));
+    List<String> afterForget = fingerprints(local);
+    assertThat(fingerprints(onCluster)).isEqualTo(afterForget);
+
+    // maintenance on the cluster: it compacts and expires every older snapshot, and changes no row
+    for (Path home : List.of(local, onCluster)) {
+      String name = "maintain-" + home.getFileName();
+      List<String> args = new ArrayList<>(List.of("maintain", "--json", "--home", home.toString(), "-c",
+          "maintain.snapshot-retention=0s", "-c", "maintain.retain-last=1"));
+      if (home.equals(onCluster)) {
+        args.addAll(List.of("-c", "curation.master=" + master));
+      }
+      stedi(name, args.toArray(String[]::new));
+      com.fasterxml.jackson.databind.JsonNode report = new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(Files.readAllLines(dir.resolve(name + ".out")).stream().filter(l -> l.startsWith("{\"run_id\""))
+              .reduce((a, b) -> b).orElseThrow()); // stdout's report; progress and logs are in the same file
+      long expired = 0;
+      for (com.fasterxml.jackson.databind.JsonNode t : report.get("tables")) {
+        assertThat(t.get("status").asText()).as("%s on %s: %s", t.get("table"), name, t.get("error")).isEqualTo("ok");
+        expired += t.get("snapshots_expired").asLong();
+      }
+      assertThat(expired).as("snapshots expired by " + name).isPositive();
+    }
+    assertThat(fingerprints(local)).isEqualTo(afterForget);
+    assertThat(fingerprints(onCluster)).isEqualTo(afterForget);
   }
 
   /** Starts a master and {@code workers} workers (1 core, 1 GB each); returns the master URL once all registered. */
