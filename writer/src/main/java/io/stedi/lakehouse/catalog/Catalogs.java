@@ -56,9 +56,18 @@ public final class Catalogs {
       case REST:
         p.put(CatalogProperties.CATALOG_IMPL, REST_IMPL);
         p.put(CatalogProperties.URI, c.catalogUri());
-        if (!c.get(LakehouseConfig.CATALOG_TOKEN).isBlank()) {
+        if (c.get(LakehouseConfig.CATALOG_TOKEN).isBlank()) {
+          p.put("rest.auth.type", "none");
+        } else {
+          // A static bearer token is Iceberg's OAuth2 manager with "token" set. Naming the type and the token
+          // endpoint (the spec's default, <uri>/v1/oauth/tokens) is what the client would infer, minus its warnings.
+          p.put("rest.auth.type", "oauth2");
           p.put("token", c.get(LakehouseConfig.CATALOG_TOKEN));
+          p.put("oauth2-server-uri", c.catalogUri().replaceAll("/+$", "") + "/v1/oauth/tokens");
         }
+        // Scan and commit reports go to the catalog from a background thread that a short CLI run closes under
+        // it (every run then ended with a WARN); the product's own metrics say what it wrote.
+        p.put("rest-metrics-reporting-enabled", "false");
         break;
       case GLUE:
         p.put(CatalogProperties.CATALOG_IMPL, GLUE_IMPL);

@@ -28,7 +28,12 @@ public final class CliSupport {
    */
   public static CommandLine.IExecutionExceptionHandler errorHandler() {
     return (ex, cmd, parseResult) -> {
-      LOG.debug("command failed", ex);
+      if (ex instanceof NullPointerException || ex instanceof ClassCastException
+          || ex instanceof IndexOutOfBoundsException) {
+        LOG.error("internal error (a bug: please report it with this trace)", ex); // no one-liner hides a bug
+      } else {
+        LOG.debug("command failed", ex);
+      }
       String code = ex instanceof StediException ? ((StediException) ex).code().code() + ": " : "";
       cmd.getErr().println("error: " + code + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
       cmd.getErr().flush();

@@ -1,5 +1,6 @@
 package io.stedi.lakehouse.commit;
 
+import io.stedi.lakehouse.catalog.NamespaceProperties;
 import io.stedi.lakehouse.error.ErrorCode;
 import io.stedi.lakehouse.error.StediException;
 import io.stedi.lakehouse.table.LandingTables;
@@ -7,7 +8,6 @@ import java.io.Closeable;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -131,8 +131,8 @@ final class InstanceLease implements Closeable {
   private static final String SUFFIX = ".lease";
 
   private void write() {
-    catalog.setProperties(LandingTables.NAMESPACE,
-        Map.of(property, owner + "|" + (System.currentTimeMillis() + ttlMillis) + "|" + holder));
+    NamespaceProperties.set(catalog, LandingTables.NAMESPACE, property,
+        owner + "|" + (System.currentTimeMillis() + ttlMillis) + "|" + holder);
   }
 
   private void renew() {
@@ -164,7 +164,7 @@ final class InstanceLease implements Closeable {
     try {
       Lease current = read();
       if (current != null && current.owner.equals(owner)) {
-        catalog.removeProperties(LandingTables.NAMESPACE, Set.of(property));
+        NamespaceProperties.remove(catalog, LandingTables.NAMESPACE, property);
       }
     } catch (RuntimeException e) {
       LOG.warn("writer lease {}: could not release it (it expires by itself): {}", property, e.toString());

@@ -1,5 +1,6 @@
 package io.stedi.lakehouse.commit;
 
+import io.stedi.lakehouse.catalog.NamespaceProperties;
 import io.stedi.lakehouse.table.LandingTables;
 import java.time.Instant;
 import java.util.Map;
@@ -24,7 +25,7 @@ public final class ScrubMarkers {
   /** Records that writer {@code instanceId} scrubbed every request made up to {@code through}. */
   public static void mark(Catalog catalog, String instanceId, Instant through) {
     if (catalog instanceof SupportsNamespaces ns && through != null) {
-      ns.setProperties(LandingTables.NAMESPACE, Map.of(property(instanceId), Long.toString(through.toEpochMilli())));
+      NamespaceProperties.set(ns, LandingTables.NAMESPACE, property(instanceId), Long.toString(through.toEpochMilli()));
     }
   }
 

@@ -3,16 +3,15 @@ package io.stedi.lakehouse.sim.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import static io.stedi.lakehouse.sim.it.Traffic.post;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stedi.lakehouse.sim.it.StediProcesses;
+import io.stedi.lakehouse.sim.it.Traffic;
 import io.stedi.lakehouse.sim.model.AccelReading;
 import io.stedi.lakehouse.sim.model.CustomerRecord;
-import io.stedi.lakehouse.sim.model.Json;
-import io.stedi.lakehouse.sim.model.StepReading;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 12, unit = TimeUnit.MINUTES)
 class TrinoReadsEveryZoneIT {
-  private static final String PUB = "/usr/bin/mosquitto_pub";
   private static final String DB_PASSWORD = "catalog-password-of-the-test";
   private static final String S3_KEY = "trino-zones-key";
   private static final String S3_SECRET = "trino-zones-secret";
@@ -65,7 +63,7 @@ class TrinoReadsEveryZoneIT {
       Path jar = Path.of("..", m, "target", "stedi-" + m + ".jar");
       assumeTrue(Files.isRegularFile(jar) && Files.isDirectory(jar.resolveSibling("lib")), m + " is not built");
     }
-    assumeTrue(Files.isExecutable(Path.of(PUB)), "mosquitto-clients is not installed");
+    assumeTrue(Files.isExecutable(Traffic.PUB), "mosquitto-clients is not installed");
     Files.createDirectories(tmp.resolve("s3-side"));
     Files.createDirectories(tmp.resolve("local-side"));
     s3Side = LoopbackServices.start(tmp.resolve("s3-side"), "iceberg", DB_PASSWORD, "iceberg", S3_KEY, S3_SECRET, BUCKET);
@@ -144,8 +142,8 @@ class TrinoReadsEveryZoneIT {
       List<String> secrets = new ArrayList<>();
       List<String> tokens = new ArrayList<>();
       for (String[] p : people) {
-        secrets.add(secret(stedi, run, "add-" + p[1], "devices", "add", p[1], "--owner", p[0], "--home", home.toString()));
-        tokens.add(secret(stedi, run, "token-" + p[1], "tokens", "create", p[1] + "-app", "--email", p[0], "--home",
+        secrets.add(stedi.secret("add-" + p[1], "devices", "add", p[1], "--owner", p[0], "--home", home.toString()));
+        tokens.add(stedi.secret("token-" + p[1], "tokens", "create", p[1] + "-app", "--email", p[0], "--home",
             home.toString()));
       }
       int[] ports = stedi.startGateway(home, "gateway");
@@ -155,17 +153,18 @@ class TrinoReadsEveryZoneIT {
         String[] p = people[k];
         CustomerRecord c = new CustomerRecord(p[2], p[0], "555-000" + k, "1990-01-0" + (k + 1), p[1],
             T0 - 86_400_000L, T0, k < 2 ? T0 - 86_400_000L : null, null, null, false);
-        assertThat(post(base, "/v1/customers", tokens.get(k), c.toJson()).statusCode()).isEqualTo(202);
+        assertThat(post(HTTP, base, "/v1/customers", tokens.get(k), c.toJson(), null).statusCode()).isEqualTo(202);
         StringJoiner batch = new StringJoiner(",", "[", "]");
         for (int i = 0; i < 10; i++) {
           batch.add(new AccelReading(p[0], T0 + i * 100L, 0.5 + k, -0.25, 9.75, false).toJson());
         }
-        assertThat(post(base, "/v1/accelerometer", tokens.get(k), batch.toString()).statusCode()).isEqualTo(202);
-        assertThat(publish(run, ports[0], p[1], secrets.get(k), 10)).as("%s's Step Trainer", p[2]).isZero();
+        assertThat(post(HTTP, base, "/v1/accelerometer", tokens.get(k), batch.toString(), null).statusCode())
+            .isEqualTo(202);
+        assertThat(Traffic.publish(run, ports[0], p[1], secrets.get(k), T0, 10)).as("%s's Step Trainer", p[2]).isZero();
       }
       // one reading of the wrong type: rejected with 422 and kept in quarantine
-      assertThat(post(base, "/v1/accelerometer", tokens.get(0), "[{\"user\":\"Ann.Able@test.com\",\"timestamp\":\"soon\"}]")
-          .statusCode()).isEqualTo(422);
+      String wrongType = "[{\"user\":\"Ann.Able@test.com\",\"timestamp\":\"soon\"}]";
+      assertThat(post(HTTP, base, "/v1/accelerometer", tokens.get(0), wrongType, null).statusCode()).isEqualTo(422);
       StediProcesses.stop(gateway); // SIGTERM: everything acknowledged is committed
       stedi.run("curate", "curate", "--home", home.toString());
 
@@ -175,7 +174,7 @@ class TrinoReadsEveryZoneIT {
       String customers = "SELECT email, customerName FROM %s.customers_curated ORDER BY email";
       String ml = "SELECT deviceKey, sensorReadingTime, distanceFromObject FROM %s.machine_learning_curated "
           + "ORDER BY sensorReadingTime, deviceKey LIMIT 6";
-      List<JsonNode> sparkLines = sparkSession(stedi, run, home, union.toString(), customers.formatted("stedi"),
+      List<JsonNode> sparkLines = stedi.sqlSession("spark-sql", home, union.toString(), customers.formatted("stedi"),
           ml.formatted("stedi"));
       Map<String, Long> spark = new TreeMap<>();
       sparkLines.stream().filter(o -> o.has("t")).forEach(o -> spark.put(o.get("t").asText(), o.get("n").asLong()));
@@ -197,8 +196,8 @@ class TrinoReadsEveryZoneIT {
       // a reading the gateway acknowledges shows in Trino once committed (commit.interval, 1 s by default)
       int[] again = stedi.startGateway(home, "gateway-2");
       long fresh = T0 + 777_000L;
-      assertThat(post("http://127.0.0.1:" + again[1], "/v1/accelerometer", tokens.get(1),
-          "[" + new AccelReading(people[1][0], fresh, 1, 2, 3, false).toJson() + "]").statusCode()).isEqualTo(202);
+      assertThat(post(HTTP, "http://127.0.0.1:" + again[1], "/v1/accelerometer", tokens.get(1),
+          "[" + new AccelReading(people[1][0], fresh, 1, 2, 3, false).toJson() + "]", null).statusCode()).isEqualTo(202);
       Awaitility.await("Trino sees the new commit").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
           .until(() -> one(catalog, "SELECT count(*) FROM " + catalog + ".stedi.accelerometer_landing WHERE timestamp = "
               + fresh).equals("1"));
@@ -223,21 +222,6 @@ class TrinoReadsEveryZoneIT {
       assertThat(rows(catalog, "SELECT email FROM " + catalog + ".stedi.customers_curated"))
           .containsExactly(List.of(people[1][0]));
     }
-  }
-
-  /** Runs {@code statements} in one {@code bin/stedi sql --format json} session; its output lines, parsed. */
-  private static List<JsonNode> sparkSession(StediProcesses stedi, Path run, Path home, String... statements)
-      throws Exception {
-    Path file = run.resolve("spark.sql");
-    Files.writeString(file, String.join(";\n", statements) + ";\n");
-    stedi.run("spark-sql", "sql", "--home", home.toString(), "--format", "json", "--file", file.toString());
-    List<JsonNode> out = new ArrayList<>();
-    for (String line : Files.readAllLines(run.resolve("spark-sql.out"))) {
-      if (!line.isBlank()) {
-        out.add(Json.MAPPER.readTree(line));
-      }
-    }
-    return out;
   }
 
   /** The rows among {@code lines} that have the first of {@code columns}, those columns as text. */
@@ -265,30 +249,5 @@ class TrinoReadsEveryZoneIT {
     List<List<String>> r = rows(catalog, sql);
     assertThat(r).as(sql).hasSize(1);
     return r.get(0).get(0);
-  }
-
-  private static String secret(StediProcesses stedi, Path run, String name, String... args) throws Exception {
-    stedi.run(name, args);
-    return Files.readString(run.resolve(name + ".out")).strip();
-  }
-
-  private static HttpResponse<String> post(String base, String path, String token, String body) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
-        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** Publishes {@code n} readings with QoS 1 through mosquitto_pub (-l: one message a line); its exit status. */
-  private static int publish(Path run, int port, String serial, String secret, int n) throws Exception {
-    Process p = new ProcessBuilder(PUB, "-h", "127.0.0.1", "-p", Integer.toString(port), "-u", serial, "-P", secret,
-        "-i", serial + "-pub", "-q", "1", "-t", "stedi/step-trainer/" + serial + "/readings", "-l")
-        .redirectErrorStream(true).redirectOutput(run.resolve("pub-" + serial + ".out").toFile()).start();
-    try (var in = p.getOutputStream()) {
-      for (int i = 0; i < n; i++) {
-        in.write((new StepReading(T0 + i * 100L, serial, 40 + i).toJson() + "\n").getBytes());
-      }
-    }
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    return p.exitValue();
   }
 }

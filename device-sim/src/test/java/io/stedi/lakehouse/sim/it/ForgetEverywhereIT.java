@@ -9,12 +9,9 @@ import io.stedi.lakehouse.config.LakehouseConfig;
 import io.stedi.lakehouse.erasure.FileScanner;
 import io.stedi.lakehouse.sim.model.AccelReading;
 import io.stedi.lakehouse.sim.model.CustomerRecord;
-import io.stedi.lakehouse.sim.model.StepReading;
 import io.stedi.lakehouse.table.LandingTables;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,7 +44,6 @@ import org.junit.jupiter.api.io.TempDir;
  * Dave keeps his rows, his device and his token.
  */
 class ForgetEverywhereIT {
-  private static final String PUB = "/usr/bin/mosquitto_pub";
   private static final String CAROL = "Carol.Crane@test.com";
   private static final String CAROL_SERIAL = "carol-st-0001";
   private static final String CAROL_NAME = "Carol Crane";
@@ -86,11 +82,13 @@ class ForgetEverywhereIT {
       Path jar = Path.of("..", m, "target", "stedi-" + m + ".jar");
       assumeTrue(Files.isRegularFile(jar) && Files.isDirectory(jar.resolveSibling("lib")), m + " is not built");
     }
-    assumeTrue(Files.isExecutable(Path.of(PUB)), "mosquitto-clients is not installed");
-    String carolSecret = secret("add-carol", "devices", "add", CAROL_SERIAL, "--owner", CAROL, "--home", home.toString());
-    String daveSecret = secret("add-dave", "devices", "add", DAVE_SERIAL, "--owner", DAVE, "--home", home.toString());
-    String carolToken = secret("token-carol", "tokens", "create", "carol-app", "--email", CAROL, "--home", home.toString());
-    String daveToken = secret("token-dave", "tokens", "create", "dave-app", "--email", DAVE, "--home", home.toString());
+    assumeTrue(Files.isExecutable(Traffic.PUB), "mosquitto-clients is not installed");
+    Path cliDir = tmp.resolve("cli");
+    String carolSecret = cli.secret("add-carol", "devices", "add", CAROL_SERIAL, "--owner", CAROL, "--home",
+        home.toString());
+    String daveSecret = cli.secret("add-dave", "devices", "add", DAVE_SERIAL, "--owner", DAVE, "--home", home.toString());
+    String carolToken = cli.secret("token-carol", "tokens", "create", "carol-app", "--email", CAROL, "--home", home.toString());
+    String daveToken = cli.secret("token-dave", "tokens", "create", "dave-app", "--email", DAVE, "--home", home.toString());
 
     int[] ports = services.startGateway(home, "gateway");
     Process gateway = services.last();
@@ -99,15 +97,17 @@ class ForgetEverywhereIT {
         {daveToken, DAVE, "Dave Dune", "555-8888", DAVE_SERIAL}}) {
       CustomerRecord rec = new CustomerRecord((String) c[2], (String) c[1], (String) c[3], "1990-02-03", (String) c[4],
           T0 - 86_400_000L, T0, T0 - 86_400_000L, null, null, false);
-      assertThat(post(base, "/v1/customers", (String) c[0], rec.toJson(), "reg-1").statusCode()).isEqualTo(202);
+      assertThat(Traffic.post(http, base, "/v1/customers", (String) c[0], rec.toJson(), "reg-1").statusCode())
+          .isEqualTo(202);
       StringJoiner batch = new StringJoiner(",", "[", "]");
       for (int i = 0; i < 20; i++) {
         batch.add(new AccelReading((String) c[1], T0 + i * 100L, 0.5, -0.25, 9.75, false).toJson());
       }
-      assertThat(post(base, "/v1/accelerometer", (String) c[0], batch.toString(), "acc-1").statusCode()).isEqualTo(202);
+      assertThat(Traffic.post(http, base, "/v1/accelerometer", (String) c[0], batch.toString(), "acc-1").statusCode())
+          .isEqualTo(202);
     }
-    assertThat(publish(ports[0], CAROL_SERIAL, carolSecret, 5)).as("Carol's Step Trainer").isZero();
-    assertThat(publish(ports[0], DAVE_SERIAL, daveSecret, 5)).as("Dave's Step Trainer").isZero();
+    assertThat(Traffic.publish(cliDir, ports[0], CAROL_SERIAL, carolSecret, T0, 5)).as("Carol's Step Trainer").isZero();
+    assertThat(Traffic.publish(cliDir, ports[0], DAVE_SERIAL, daveSecret, T0, 5)).as("Dave's Step Trainer").isZero();
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> LakehouseReader.rows(home,
         TableIdentifier.of(LandingTables.NAMESPACE, "step_trainer_landing"), Expressions.alwaysTrue(),
         List.of("serialNumber")).size() == 10);
@@ -128,41 +128,10 @@ class ForgetEverywhereIT {
 
     // Dave's device and token still work; Carol's device record and token are gone
     int[] again = services.startGateway(home, "gateway-2");
-    assertThat(publish(again[0], DAVE_SERIAL, daveSecret, 1)).isZero();
-    assertThat(publish(again[0], CAROL_SERIAL, carolSecret, 1)).as("Carol's device").isNotZero();
-    assertThat(post("http://127.0.0.1:" + again[1], "/v1/accelerometer", carolToken, "[]", null).statusCode())
+    assertThat(Traffic.publish(cliDir, again[0], DAVE_SERIAL, daveSecret, T0, 1)).isZero();
+    assertThat(Traffic.publish(cliDir, again[0], CAROL_SERIAL, carolSecret, T0, 1)).as("Carol's device").isNotZero();
+    assertThat(Traffic.post(http, "http://127.0.0.1:" + again[1], "/v1/accelerometer", carolToken, "[]", null).statusCode())
         .isEqualTo(401);
-  }
-
-  /** Runs a CLI command whose stdout is a secret shown once; returns it. */
-  private String secret(String name, String... args) throws Exception {
-    cli.run(name, args);
-    return Files.readString(tmp.resolve("cli").resolve(name + ".out")).strip();
-  }
-
-  private HttpResponse<String> post(String base, String path, String token, String body, String idemKey)
-      throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
-        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
-    if (idemKey != null) {
-      b.header("Idempotency-Key", idemKey);
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** Publishes {@code n} readings with QoS 1 through mosquitto_pub (-l: one message a line); its exit status. */
-  private int publish(int port, String serial, String secret, int n) throws Exception {
-    Process p = new ProcessBuilder(PUB, "-h", "127.0.0.1", "-p", Integer.toString(port), "-u", serial, "-P", secret,
-        "-i", serial + "-pub", "-q", "1", "-t", "stedi/step-trainer/" + serial + "/readings", "-l")
-        .redirectErrorStream(true).redirectOutput(tmp.resolve("cli").resolve("pub-" + serial + ".out").toFile()).start();
-    try (var in = p.getOutputStream()) {
-      for (int i = 0; i < n; i++) {
-        in.write((new StepReading(T0 + i * 100L, serial, 40 + i).toJson() + "\n").getBytes());
-      }
-    }
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    return p.exitValue();
   }
 
   /** Every file under STEDI_HOME holding a needle, in its raw bytes or (Parquet, Avro) in a decoded value. */

@@ -2,6 +2,8 @@ package io.stedi.lakehouse.sim.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stedi.lakehouse.sim.model.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -90,6 +92,26 @@ public final class StediProcesses implements AutoCloseable {
     assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as("bin/stedi %s: %s", String.join(" ", args),
         Files.readString(dir.resolve(name + ".err"))).isZero();
+  }
+
+  /** Runs a command whose stdout is a secret shown once (devices add, tokens create); returns it. */
+  public String secret(String name, String... args) throws Exception {
+    run(name, args);
+    return Files.readString(dir.resolve(name + ".out")).strip();
+  }
+
+  /** Runs {@code statements} in one {@code bin/stedi sql --format json} session; its output lines, parsed. */
+  public List<JsonNode> sqlSession(String name, Path home, String... statements) throws Exception {
+    Path file = dir.resolve(name + ".sql");
+    Files.writeString(file, String.join(";\n", statements) + ";\n");
+    run(name, "sql", "--home", home.toString(), "--format", "json", "--file", file.toString());
+    List<JsonNode> out = new ArrayList<>();
+    for (String line : Files.readAllLines(dir.resolve(name + ".out"))) {
+      if (!line.isBlank()) {
+        out.add(Json.MAPPER.readTree(line));
+      }
+    }
+    return out;
   }
 
   /** SIGTERM: a gateway commits everything it acknowledged and exits 0. */
