@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Curation on a Spark standalone cluster: a master and two workers as separate processes on loopback, started
  * from the module's own jars (no Spark distribution), and {@code bin/stedi curate}, {@code forget} and {@code maintain} with
- * {@code curation.master=spark://...}. The tables they leave equal those of the same commands in local mode on
- * the same data.
+ * {@code curation.master=spark://...}, and the README's {@code spark-submit} line. The tables they leave equal those
+ * of the same commands in local mode on the same data.
  */
 class SparkClusterIT {
   private static final Path STEDI = Path.of("..", "bin", "stedi");
@@ -71,7 +71,19 @@ class SparkClusterIT {
         assertThat(apps.map(p -> p.getFileName().toString())).as("worker %d ran an executor", i).anyMatch(n -> n.startsWith("app-"));
       }
     }
-    assertThat(fingerprints(onCluster)).isEqualTo(fingerprints(local));
+    List<String> curated = fingerprints(local);
+    assertThat(fingerprints(onCluster)).isEqualTo(curated);
+
+    // the README's spark-submit line, as written but for its master
+    Path submitted = dir.resolve("submitted");
+    for (String zone : List.of("customer", "accelerometer", "step_trainer")) {
+      stedi("load-submitted-" + zone, "load", zone, Path.of("..", "examples", "landing", zone).toString(), "--home",
+          submitted.toString(), "--no-progress");
+    }
+    spark_submit(master, submitted);
+    assertThat(Files.readString(dir.resolve("spark-submit.out"))).contains(": ok in");
+    assertThat(appsOnWorkers()).as("the submitted application ran on the workers too").isEqualTo(2 * 2);
+    assertThat(fingerprints(submitted)).isEqualTo(curated);
 
     String email = firstCuratedEmail(local);
     stedi("forget-local", "forget", email, "--home", local.toString(), "-c", "curation.customer-key-secret=" + SECRET);
@@ -103,6 +115,53 @@ class SparkClusterIT {
     assertThat(fingerprints(onCluster)).isEqualTo(afterForget);
   }
 
+  /**
+   * Runs the README's {@code spark-submit} line with {@code yarn} replaced by {@code master}, in a folder that holds
+   * what the README assumes beside the command: {@code curation/target} (linked) and {@code lakehouse.properties}
+   * (here the embedded catalog in {@code home}). {@code spark-submit} is on the PATH from SPARK_HOME.
+   */
+  private void spark_submit(String master, Path home) throws Exception {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    Matcher block = Pattern.compile("(?m)^spark-submit --master yarn (?:.*\\\\\n)*.*$").matcher(readme);
+    assertThat(block.find()).as("the README has a spark-submit line").isTrue();
+    String line = block.group();
+    assertThat(line).contains("--config lakehouse.properties");
+    // under target/ like SPARK_HOME: JUnit warns about a link it deletes in the test's temporary folder
+    Path cwd = Path.of("target", "it-submit-from").toAbsolutePath();
+    Files.createDirectories(cwd.resolve("curation"));
+    Files.deleteIfExists(cwd.resolve("curation").resolve("target"));
+    Files.createSymbolicLink(cwd.resolve("curation").resolve("target"), Path.of("target").toAbsolutePath());
+    Files.writeString(cwd.resolve("lakehouse.properties"), "stedi.home=" + home + "\n"
+        + "curation.customer-key-secret=" + SECRET + "\n");
+    ProcessBuilder pb = new ProcessBuilder("bash", "-c", line.replace("--master yarn", "--master " + master))
+        .directory(cwd.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("spark-submit.out").toFile());
+    Path sparkHome = Path.of("target", "it-spark-home").toAbsolutePath();
+    pb.environment().put("SPARK_HOME", sparkHome.toString());
+    pb.environment().put("PATH", sparkHome.resolve("bin") + ":" + System.getenv("PATH"));
+    pb.environment().put("SPARK_SUBMIT_OPTS", String.join(" ", javaModuleFlags()));
+    Process p = pb.start();
+    assertThat(p.waitFor(600, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(dir.resolve("spark-submit.out"))).isZero();
+  }
+
+  /** Applications the workers started executors for (app-* folders in their work dirs). */
+  private long appsOnWorkers() throws Exception {
+    long n = 0;
+    for (int i = 1; i <= 2; i++) {
+      try (Stream<Path> apps = Files.list(dir.resolve("work-" + i))) {
+        n += apps.filter(a -> a.getFileName().toString().startsWith("app-")).count();
+      }
+    }
+    return n;
+  }
+
+  /** The same module-opening flags this test JVM got (Spark on Java 17). */
+  private static List<String> javaModuleFlags() {
+    return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> a.startsWith("--add-opens") || a.startsWith("-Djdk.reflect") || a.startsWith("-Dio.netty"))
+        .toList();
+  }
+
   /** Starts a master and {@code workers} workers (1 core, 1 GB each); returns the master URL once all registered. */
   private String startCluster(int workers) throws Exception {
     // a worker starts executors from SPARK_HOME/jars: a folder that links the module's jars stands in for a
@@ -117,6 +176,13 @@ class SparkClusterIT {
       }
     }
     Files.createDirectories(sparkHome.resolve("jars"));
+    // a distribution's bin/spark-submit ends in this entry point (through spark-class and the launcher); here it is
+    // called directly, with the options the launcher would add taken from SPARK_SUBMIT_OPTS
+    Files.createDirectories(sparkHome.resolve("bin"));
+    Path submit = sparkHome.resolve("bin").resolve("spark-submit");
+    Files.writeString(submit, "#!/usr/bin/env bash\nexec \"" + Path.of(System.getProperty("java.home"), "bin", "java")
+        + "\" $SPARK_SUBMIT_OPTS -cp \"$SPARK_HOME/jars/*\" org.apache.spark.deploy.SparkSubmit \"$@\"\n");
+    submit.toFile().setExecutable(true);
     try (Stream<Path> jars = Files.list(LIB)) {
       for (Path j : (Iterable<Path>) jars::iterator) {
         Files.createSymbolicLink(sparkHome.resolve("jars").resolve(j.getFileName()), j.toAbsolutePath());
@@ -143,10 +209,7 @@ class SparkClusterIT {
   private Process spark(Path sparkHome, String name, String mainClass, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx512m"));
-    // the same module-opening flags this test JVM got (Spark on Java 17)
-    ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-        .filter(a -> a.startsWith("--add-opens") || a.startsWith("-Djdk.reflect") || a.startsWith("-Dio.netty"))
-        .forEach(cmd::add);
+    cmd.addAll(javaModuleFlags());
     cmd.addAll(List.of("-cp", LIB.toAbsolutePath() + "/*", mainClass));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());

@@ -40,11 +40,19 @@ public final class SparkSessionFactory {
    * it.
    *
    * @param config the lakehouse configuration (catalog, warehouse, credentials)
-   * @param master the Spark master URL, or null for {@value #DEFAULT_MASTER}
+   * @param master the Spark master URL, or null for {@value #DEFAULT_MASTER}; under spark-submit its
+   *     {@code --master} wins
    * @return the session
    */
   public static SparkSession create(LakehouseConfig config, String master) {
-    String url = master == null || master.isBlank() ? DEFAULT_MASTER : master;
+    String configured = master == null || master.isBlank() ? DEFAULT_MASTER : master;
+    // spark-submit passes its --master as the system property spark.master; the builder's master() would override
+    // it, so a submitted job would quietly run in local mode on the driver
+    String submitted = System.getProperty("spark.master");
+    String url = submitted == null ? configured : submitted;
+    if (submitted != null && !configured.equals(DEFAULT_MASTER) && !configured.equals(submitted)) {
+      LOG.warn("spark-submit's --master {} wins over curation.master {}", submitted, configured);
+    }
     prepareLocalState(config);
     String catalog = config.get(LakehouseConfig.CATALOG_NAME);
     SparkSession.Builder b = SparkSession.builder()
