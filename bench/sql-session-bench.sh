@@ -13,8 +13,13 @@ done
 # t OUTFILE CMD...: runs CMD with its output in OUTFILE and prints the wall time in seconds
 t() { local out=$1 s; shift; s=$(date +%s.%N); "$@" > "$out" 2>/dev/null; echo "$(date +%s.%N) - $s" | bc; }
 echo "first curate (full): $(t "$WORK/full.txt" "$ROOT/bin/stedi" curate --home "$H") s"
+# with the class archive `bin/stedi build` records, and without it (STEDI_CLASS_SHARING=off), back to back
+[[ -f "$ROOT/curation/target/stedi-curation.jsa" ]] || echo "note: no class archive: run bin/stedi build first"
 for i in 1 2 3; do
-  echo "curate with nothing new #$i: $(t "$WORK/nochange-$i.txt" "$ROOT/bin/stedi" curate --home "$H") s ($(head -1 "$WORK/nochange-$i.txt" | grep -o 'no_change' || echo 'NOT no_change'))"
+  for sharing in on off; do
+    echo "curate with nothing new #$i, class sharing $sharing: $(STEDI_CLASS_SHARING=$sharing t "$WORK/nochange-$i-$sharing.txt" \
+      "$ROOT/bin/stedi" curate --home "$H") s ($(head -1 "$WORK/nochange-$i-$sharing.txt" | grep -o 'no_change' || echo 'NOT no_change'))"
+  done
 done
 Q="SELECT count(*) FROM stedi.accelerometer_trusted"
 echo "one query alone: $(t "$WORK/one.txt" "$ROOT/bin/stedi" sql --home "$H" --format csv "$Q") s"
