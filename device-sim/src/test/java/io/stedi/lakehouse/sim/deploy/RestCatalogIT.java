@@ -103,27 +103,22 @@ class RestCatalogIT {
           .contains("rejected 1 rows");
 
       String[][] people = {{ANN, "ann-st-1"}, {BOB, "bob-st-1"}, {CY, "cy-st-1"}};
-      List<String> secrets = new ArrayList<>();
-      List<String> tokens = new ArrayList<>();
-      for (String[] p : people) {
-        secrets.add(stedi.secret("add-" + p[1], "devices", "add", p[1], "--owner", p[0], "--home", home.toString()));
-        tokens.add(stedi.secret("token-" + p[1], "tokens", "create", p[1] + "-app", "--email", p[0], "--home",
-            home.toString()));
-      }
+      List<StediProcesses.Enrolment> enrolled = stedi.enrolAll(home, people);
       int[] ports = stedi.startGateway(home, "gateway");
       String base = "http://127.0.0.1:" + ports[1];
       String cy = customer(CY, "cy-st-1", 2, false).toJson();
-      assertThat(post(http, base, "/v1/customers", tokens.get(2), cy, null).statusCode()).isEqualTo(202);
+      assertThat(post(http, base, "/v1/customers", enrolled.get(2).appToken(), cy, null).statusCode()).isEqualTo(202);
       for (int k = 1; k < 3; k++) {
         StringJoiner batch = new StringJoiner(",", "[", "]");
         for (int i = 0; i < 10; i++) {
           batch.add(new AccelReading(people[k][0], T0 + i * 100L, 0.5 + k, -0.25, 9.75, false).toJson());
         }
-        assertThat(post(http, base, "/v1/accelerometer", tokens.get(k), batch.toString(), null).statusCode())
-            .isEqualTo(202);
+        String token = enrolled.get(k).appToken();
+        assertThat(post(http, base, "/v1/accelerometer", token, batch.toString(), null).statusCode()).isEqualTo(202);
       }
       for (int k = 0; k < 3; k++) {
-        assertThat(Traffic.publish(run, ports[0], people[k][1], secrets.get(k), T0, 10)).as(people[k][1]).isZero();
+        String secret = enrolled.get(k).deviceSecret();
+        assertThat(Traffic.publish(run, ports[0], people[k][1], secret, T0, 10)).as(people[k][1]).isZero();
       }
       StediProcesses.stop(stedi.last()); // SIGTERM: everything acknowledged is committed
       stedi.run("curate", "curate", "--home", home.toString());

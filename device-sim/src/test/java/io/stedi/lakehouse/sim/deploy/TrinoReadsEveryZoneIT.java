@@ -139,32 +139,28 @@ class TrinoReadsEveryZoneIT {
       // Ann and Bob share their data for research, Cy does not
       String[][] people = {{"Ann.Able@test.com", "ann-st-1", "Ann Able"}, {"Bob.Boyd@test.com", "bob-st-1", "Bob Boyd"},
           {"Cy.Cole@test.com", "cy-st-1", "Cy Cole"}};
-      List<String> secrets = new ArrayList<>();
-      List<String> tokens = new ArrayList<>();
-      for (String[] p : people) {
-        secrets.add(stedi.secret("add-" + p[1], "devices", "add", p[1], "--owner", p[0], "--home", home.toString()));
-        tokens.add(stedi.secret("token-" + p[1], "tokens", "create", p[1] + "-app", "--email", p[0], "--home",
-            home.toString()));
-      }
+      List<StediProcesses.Enrolment> enrolled = stedi.enrolAll(home, people);
       int[] ports = stedi.startGateway(home, "gateway");
       Process gateway = stedi.last();
       String base = "http://127.0.0.1:" + ports[1];
       for (int k = 0; k < people.length; k++) {
         String[] p = people[k];
+        String token = enrolled.get(k).appToken();
         CustomerRecord c = new CustomerRecord(p[2], p[0], "555-000" + k, "1990-01-0" + (k + 1), p[1],
             T0 - 86_400_000L, T0, k < 2 ? T0 - 86_400_000L : null, null, null, false);
-        assertThat(post(HTTP, base, "/v1/customers", tokens.get(k), c.toJson(), null).statusCode()).isEqualTo(202);
+        assertThat(post(HTTP, base, "/v1/customers", token, c.toJson(), null).statusCode()).isEqualTo(202);
         StringJoiner batch = new StringJoiner(",", "[", "]");
         for (int i = 0; i < 10; i++) {
           batch.add(new AccelReading(p[0], T0 + i * 100L, 0.5 + k, -0.25, 9.75, false).toJson());
         }
-        assertThat(post(HTTP, base, "/v1/accelerometer", tokens.get(k), batch.toString(), null).statusCode())
-            .isEqualTo(202);
-        assertThat(Traffic.publish(run, ports[0], p[1], secrets.get(k), T0, 10)).as("%s's Step Trainer", p[2]).isZero();
+        assertThat(post(HTTP, base, "/v1/accelerometer", token, batch.toString(), null).statusCode()).isEqualTo(202);
+        assertThat(Traffic.publish(run, ports[0], p[1], enrolled.get(k).deviceSecret(), T0, 10))
+            .as("%s's Step Trainer", p[2]).isZero();
       }
       // one reading of the wrong type: rejected with 422 and kept in quarantine
       String wrongType = "[{\"user\":\"Ann.Able@test.com\",\"timestamp\":\"soon\"}]";
-      assertThat(post(HTTP, base, "/v1/accelerometer", tokens.get(0), wrongType, null).statusCode()).isEqualTo(422);
+      String annToken = enrolled.get(0).appToken();
+      assertThat(post(HTTP, base, "/v1/accelerometer", annToken, wrongType, null).statusCode()).isEqualTo(422);
       StediProcesses.stop(gateway); // SIGTERM: everything acknowledged is committed
       stedi.run("curate", "curate", "--home", home.toString());
 
@@ -196,7 +192,7 @@ class TrinoReadsEveryZoneIT {
       // a reading the gateway acknowledges shows in Trino once committed (commit.interval, 1 s by default)
       int[] again = stedi.startGateway(home, "gateway-2");
       long fresh = T0 + 777_000L;
-      assertThat(post(HTTP, "http://127.0.0.1:" + again[1], "/v1/accelerometer", tokens.get(1),
+      assertThat(post(HTTP, "http://127.0.0.1:" + again[1], "/v1/accelerometer", enrolled.get(1).appToken(),
           "[" + new AccelReading(people[1][0], fresh, 1, 2, 3, false).toJson() + "]", null).statusCode()).isEqualTo(202);
       Awaitility.await("Trino sees the new commit").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
           .until(() -> one(catalog, "SELECT count(*) FROM " + catalog + ".stedi.accelerometer_landing WHERE timestamp = "

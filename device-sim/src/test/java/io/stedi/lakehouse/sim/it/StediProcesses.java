@@ -100,6 +100,24 @@ public final class StediProcesses implements AutoCloseable {
     return Files.readString(dir.resolve(name + ".out")).strip();
   }
 
+  /** A customer's Step Trainer and app as the operator enrols them: the device's secret and the app's token. */
+  public record Enrolment(String deviceSecret, String appToken) {}
+
+  /** {@code devices add SERIAL --owner EMAIL} and {@code tokens create SERIAL-app --email EMAIL} in {@code home}. */
+  public Enrolment enrol(Path home, String email, String serial) throws Exception {
+    return new Enrolment(secret("add-" + serial, "devices", "add", serial, "--owner", email, "--home", home.toString()),
+        secret("token-" + serial, "tokens", "create", serial + "-app", "--email", email, "--home", home.toString()));
+  }
+
+  /** {@link #enrol} for each {@code {email, serial, ...}} row, in order. */
+  public List<Enrolment> enrolAll(Path home, String[][] people) throws Exception {
+    List<Enrolment> out = new ArrayList<>();
+    for (String[] p : people) {
+      out.add(enrol(home, p[0], p[1]));
+    }
+    return out;
+  }
+
   /** Runs {@code statements} in one {@code bin/stedi sql --format json} session; its output lines, parsed. */
   public List<JsonNode> sqlSession(String name, Path home, String... statements) throws Exception {
     Path file = dir.resolve(name + ".sql");
