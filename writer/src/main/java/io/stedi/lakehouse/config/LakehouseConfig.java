@@ -156,6 +156,12 @@ public final class LakehouseConfig {
     if (get(CATALOG_TYPE) == CatalogType.REST && get(CATALOG_URI).isBlank()) {
       throw new IllegalArgumentException("catalog.uri must be the REST endpoint when catalog.type=rest");
     }
+    try {
+      localWarehouse(); // a file: URI must name an absolute local path: file:/path or file:///path
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("catalog.warehouse must be a folder, an absolute file: URI (file:/path, "
+          + "file:///path) or an s3:// location, got '" + get(WAREHOUSE) + "': " + e.getMessage(), e);
+    }
     if (get(CATALOG_TYPE) == CatalogType.GLUE && !isS3Warehouse()) {
       throw new IllegalArgumentException("catalog.warehouse must be an s3:// location when catalog.type=glue");
     }

@@ -108,6 +108,13 @@ class LakehouseConfigTest {
     assertThatThrownBy(() -> over("catalog.type", "jdbc")).hasMessageStartingWith("catalog.uri must be a JDBC URL");
     assertThatThrownBy(() -> over("catalog.type", "rest")).hasMessageStartingWith("catalog.uri must be the REST");
     assertThatThrownBy(() -> over("catalog.type", "glue")).hasMessageStartingWith("catalog.warehouse must be an s3://");
+    // file: URIs that name no absolute local path fail at start, not at the first table
+    assertThatThrownBy(() -> over("catalog.warehouse", "file:relative/wh"))
+        .hasMessageStartingWith("catalog.warehouse must be a folder, an absolute file: URI");
+    assertThatThrownBy(() -> over("catalog.warehouse", "file://otherhost/wh"))
+        .hasMessageStartingWith("catalog.warehouse must be a folder, an absolute file: URI");
+    assertThat(over("catalog.warehouse", "file:///srv/wh").localWarehouse()).contains(Path.of("/srv/wh"));
+    assertThat(over("catalog.warehouse", "file:/srv/wh").warehouse()).isEqualTo("file:/srv/wh");
     assertThatThrownBy(() -> over("catalog.type", "oracle")).hasMessageContaining("catalog.type")
         .hasMessageContaining("sqlite|jdbc|rest|glue");
     assertThatThrownBy(() -> over("writer.instance-id", "a b")).hasMessageStartingWith("writer.instance-id must be");
