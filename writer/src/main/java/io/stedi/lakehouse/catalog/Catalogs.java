@@ -31,7 +31,9 @@ public final class Catalogs {
   public static Map<String, String> catalogProperties(LakehouseConfig c) {
     Map<String, String> p = new LinkedHashMap<>();
     CatalogType type = c.get(LakehouseConfig.CATALOG_TYPE);
-    p.put(CatalogProperties.WAREHOUSE_LOCATION, c.warehouse());
+    if (!c.warehouse().isBlank()) { // blank only for a REST catalog asked for no warehouse name
+      p.put(CatalogProperties.WAREHOUSE_LOCATION, c.warehouse());
+    }
     switch (type) {
       case SQLITE:
         p.put(CatalogProperties.CATALOG_IMPL, JDBC_IMPL);

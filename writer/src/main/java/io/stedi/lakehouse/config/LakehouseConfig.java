@@ -29,7 +29,8 @@ public final class LakehouseConfig {
   public static final ConfigKey<String> CATALOG_TOKEN = ConfigKey.string("catalog.token", "",
       "Bearer token for the rest catalog (never logged).");
   public static final ConfigKey<String> WAREHOUSE = ConfigKey.string("catalog.warehouse", "",
-      "Warehouse location: a local folder or s3://bucket/prefix. Empty means <stedi.home>/warehouse.");
+      "Warehouse location: a local folder, a file: URI or s3://bucket/prefix. Empty means <stedi.home>/warehouse. "
+          + "For catalog.type=rest: the name of a warehouse the server serves (empty: none).");
   public static final ConfigKey<String> S3_ENDPOINT = ConfigKey.string("s3.endpoint", "",
       "S3 endpoint override for S3-compatible stores (http://127.0.0.1:9000). Empty means AWS.");
   public static final ConfigKey<String> S3_REGION = ConfigKey.string("s3.region", "us-east-1",
@@ -234,9 +235,16 @@ public final class LakehouseConfig {
     return localWarehouse().map(p -> "file:" + p).orElse(get(WAREHOUSE));
   }
 
-  /** The warehouse folder when the warehouse is local ({@code file:} or a plain path), else empty. */
+  /**
+   * The warehouse folder when the warehouse is local ({@code file:} or a plain path), else empty. For a REST catalog
+   * the server decides where tables live and {@code catalog.warehouse} is the name of a warehouse it serves (blank:
+   * none), so only a {@code file:} URI or an absolute path there is a local folder.
+   */
   public java.util.Optional<Path> localWarehouse() {
     String w = get(WAREHOUSE);
+    if (get(CATALOG_TYPE) == CatalogType.REST && !w.startsWith("file:") && !w.startsWith("/")) {
+      return java.util.Optional.empty();
+    }
     if (w.isBlank()) {
       return java.util.Optional.of(home().resolve("warehouse"));
     }

@@ -36,4 +36,16 @@ class RestCatalogPropertiesTest {
     Map<String, String> p = props(Map.of("catalog.type", "rest", "catalog.uri", "http://127.0.0.1:8181"));
     assertThat(p).containsEntry("rest.auth.type", "none").doesNotContainKeys("token", "oauth2-server-uri");
   }
+
+  @Test
+  void theWarehouseIsANameTheServerServesNotALocalFolder() {
+    LakehouseConfig none = LakehouseConfig.embedded(home).with(Map.of("catalog.type", "rest", "catalog.uri",
+        "http://127.0.0.1:8181"));
+    assertThat(Catalogs.catalogProperties(none)).doesNotContainKey("warehouse");
+    assertThat(none.localWarehouse()).isEmpty();
+    LakehouseConfig named = none.with(Map.of("catalog.warehouse", "lakehouse"));
+    assertThat(Catalogs.catalogProperties(named)).containsEntry("warehouse", "lakehouse");
+    assertThat(named.localWarehouse()).as("no folder 'lakehouse' is made in the working directory").isEmpty();
+    assertThat(none.with(Map.of("catalog.warehouse", "file:///srv/wh")).localWarehouse()).contains(Path.of("/srv/wh"));
+  }
 }
