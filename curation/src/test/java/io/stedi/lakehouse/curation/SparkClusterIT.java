@@ -80,7 +80,7 @@ class SparkClusterIT {
       stedi("load-submitted-" + zone, "load", zone, Path.of("..", "examples", "landing", zone).toString(), "--home",
           submitted.toString(), "--no-progress");
     }
-    spark_submit(master, submitted);
+    sparkSubmit(master, submitted);
     assertThat(Files.readString(dir.resolve("spark-submit.out"))).contains(": ok in");
     assertThat(appsOnWorkers()).as("the submitted application ran on the workers too").isEqualTo(2 * 2);
     assertThat(fingerprints(submitted)).isEqualTo(curated);
@@ -120,7 +120,7 @@ class SparkClusterIT {
    * what the README assumes beside the command: {@code curation/target} (linked) and {@code lakehouse.properties}
    * (here the embedded catalog in {@code home}). {@code spark-submit} is on the PATH from SPARK_HOME.
    */
-  private void spark_submit(String master, Path home) throws Exception {
+  private void sparkSubmit(String master, Path home) throws Exception {
     String readme = Files.readString(Path.of("..", "README.md"));
     Matcher block = Pattern.compile("(?m)^spark-submit --master yarn (?:.*\\\\\n)*.*$").matcher(readme);
     assertThat(block.find()).as("the README has a spark-submit line").isTrue();
