@@ -98,7 +98,7 @@ public final class CommitCoordinator implements Closeable {
       min = Math.min(min, p);
     }
     this.wal = WriteAheadLog.open(config.walDir(), config.get(LakehouseConfig.WAL_MAX_BYTES),
-        config.get(LakehouseConfig.WAL_SEGMENT_BYTES), max + 1);
+        config.get(LakehouseConfig.WAL_SEGMENT_BYTES), max + 1, config.get(LakehouseConfig.WAL_SYNC_INTERVAL).toNanos());
     try {
       this.lease = InstanceLease.acquire(catalog, instanceId, config.walDir(),
           config.get(LakehouseConfig.LEASE_TTL).toMillis());

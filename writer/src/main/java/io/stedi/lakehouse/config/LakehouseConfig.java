@@ -49,6 +49,11 @@ public final class LakehouseConfig {
       "Disk budget of the write-ahead log; above it appends are refused (back-pressure).");
   public static final ConfigKey<Long> WAL_SEGMENT_BYTES = ConfigKey.size("wal.segment-bytes", "64m",
       "Size at which the write-ahead log starts a new segment file.");
+  public static final ConfigKey<Duration> WAL_SYNC_INTERVAL = ConfigKey.duration("wal.sync-interval", "1ms",
+      "Shortest time between two fsyncs of the write-ahead log. Appends that arrive meanwhile wait and share the next "
+          + "fsync, so a busy gateway syncs at most once per interval instead of once per message; an append after a "
+          + "quiet spell syncs at once. Adds at most this much to an acknowledgement's latency. 0s syncs as soon as "
+          + "anything is queued.");
   public static final ConfigKey<Duration> COMMIT_INTERVAL = ConfigKey.duration("commit.interval", "1s",
       "How often the commit coordinator drains the write-ahead log into one Iceberg append per table.");
   public static final ConfigKey<Integer> COMMIT_MAX_RECORDS = ConfigKey.integer("commit.max-records", "100000",
@@ -97,7 +102,7 @@ public final class LakehouseConfig {
   /** Every key, in documentation order. */
   public static final List<ConfigKey<?>> KEYS = List.of(HOME, CATALOG_TYPE, CATALOG_NAME, CATALOG_URI, CATALOG_USER,
       CATALOG_PASSWORD, CATALOG_TOKEN, WAREHOUSE, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, S3_ACCESS_KEY, S3_SECRET_KEY,
-      INSTANCE_ID, WAL_DIR, WAL_MAX_BYTES, WAL_SEGMENT_BYTES, COMMIT_INTERVAL, COMMIT_MAX_RECORDS, COMMIT_RETRIES,
+      INSTANCE_ID, WAL_DIR, WAL_MAX_BYTES, WAL_SEGMENT_BYTES, WAL_SYNC_INTERVAL, COMMIT_INTERVAL, COMMIT_MAX_RECORDS, COMMIT_RETRIES,
       TARGET_FILE_BYTES, QUARANTINE_PAYLOAD_BYTES, COMMIT_MAX_BACKOFF, DEDUP_WINDOW, DEDUP_MAX_ENTRIES, LEASE_TTL,
       COMMIT_THREADS, LOAD_THREADS, ERASURE_HASH_SECRET);
 
@@ -175,6 +180,9 @@ public final class LakehouseConfig {
     }
     if (get(WAL_MAX_BYTES) < 2 * get(WAL_SEGMENT_BYTES)) {
       throw new IllegalArgumentException("wal.max-bytes must be at least twice wal.segment-bytes");
+    }
+    if (get(WAL_SYNC_INTERVAL).isNegative() || get(WAL_SYNC_INTERVAL).toMillis() > 100) {
+      throw new IllegalArgumentException("wal.sync-interval must be between 0s and 100ms");
     }
     if (get(COMMIT_INTERVAL).toMillis() < 10 || get(COMMIT_INTERVAL).toHours() > 24) {
       throw new IllegalArgumentException("commit.interval must be between 10ms and 24h");

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -67,6 +68,7 @@ public final class WriteAheadLog implements Closeable {
   private final AtomicLong liveBytes = new AtomicLong();
   private final AtomicLong reservedBytes = new AtomicLong();
   private final AtomicLong failedWrites = new AtomicLong();
+  private final AtomicLong groupCommits = new AtomicLong();
   private volatile long durableLsn;
   private volatile boolean closed;
   private FileChannel active;
@@ -84,6 +86,10 @@ public final class WriteAheadLog implements Closeable {
   private long cursorOffset;
   private long cursorLsn = Long.MAX_VALUE;
   private Pending carried;
+  /** Shortest time between the starts of two group commits (wal.sync-interval); 0: none. */
+  private volatile long syncIntervalNanos;
+  /** When the sync thread started its last group commit ({@link System#nanoTime}). */
+  private long lastSyncStart = System.nanoTime() - 1_000_000_000L;
 
   private record Pending(byte[] payload, CompletableFuture<Long> done) {}
 
@@ -95,7 +101,25 @@ public final class WriteAheadLog implements Closeable {
    * @throws StediException WAL_CORRUPT when a segment is damaged (see {@link WalRecovery})
    */
   public static WriteAheadLog open(Path dir, long maxBytes, long segmentBytes, long minNextLsn) {
-    return open(dir, maxBytes, segmentBytes, minNextLsn, FileChannel::open);
+    return open(dir, maxBytes, segmentBytes, minNextLsn, 0);
+  }
+
+  /**
+   * As {@link #open(Path, long, long, long)}, with a shortest time between two fsyncs (see {@code wal.sync-interval}):
+   * appends that arrive within it of the last sync wait for the next group instead of each paying an fsync.
+   */
+  public static WriteAheadLog open(Path dir, long maxBytes, long segmentBytes, long minNextLsn, long syncIntervalNanos) {
+    return open(dir, maxBytes, segmentBytes, minNextLsn, FileChannel::open, syncIntervalNanos);
+  }
+
+  static WriteAheadLog open(Path dir, long maxBytes, long segmentBytes, long minNextLsn, ChannelOpener files,
+      long syncIntervalNanos) {
+    if (syncIntervalNanos < 0) {
+      throw new IllegalArgumentException("sync interval must not be negative");
+    }
+    WriteAheadLog log = open(dir, maxBytes, segmentBytes, minNextLsn, files);
+    log.syncIntervalNanos = syncIntervalNanos;
+    return log;
   }
 
   static WriteAheadLog open(Path dir, long maxBytes, long segmentBytes, long minNextLsn, ChannelOpener files) {
@@ -261,6 +285,13 @@ public final class WriteAheadLog implements Closeable {
         if (first == null) {
           continue;
         }
+        // Bound the fsync rate: under load every message would otherwise get a group (and an fsync, the sync
+        // thread's main cost) of its own. An append after a quiet spell is past the interval and syncs at once.
+        long interval = syncIntervalNanos;
+        for (long wait; interval > 0 && (wait = lastSyncStart + interval - System.nanoTime()) > 0 && !closed; ) {
+          LockSupport.parkNanos(wait);
+        }
+        lastSyncStart = System.nanoTime();
         batch.add(first);
         long bytes = first.payload.length;
         for (Pending p; (p = queue.poll()) != null; ) {
@@ -272,6 +303,7 @@ public final class WriteAheadLog implements Closeable {
           bytes += p.payload.length;
         }
         writeAndSync(batch);
+        groupCommits.incrementAndGet();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -383,6 +415,11 @@ public final class WriteAheadLog implements Closeable {
   /** Group commits whose write or fsync failed since the log was opened. */
   public long failedWrites() {
     return failedWrites.get();
+  }
+
+  /** Group commits (one frame and one fsync each) written since the log was opened. */
+  public long groupCommits() {
+    return groupCommits.get();
   }
 
   public Path dir() {

@@ -34,6 +34,7 @@ class LakehouseConfigTest {
     assertThat(c.get(LakehouseConfig.WAL_DIR)).isEmpty();
     assertThat(c.get(LakehouseConfig.WAL_MAX_BYTES)).isEqualTo(1L << 30);
     assertThat(c.get(LakehouseConfig.WAL_SEGMENT_BYTES)).isEqualTo(64L << 20);
+    assertThat(c.get(LakehouseConfig.WAL_SYNC_INTERVAL)).isEqualTo(Duration.ofMillis(1));
     assertThat(c.get(LakehouseConfig.COMMIT_INTERVAL)).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.get(LakehouseConfig.COMMIT_MAX_RECORDS)).isEqualTo(100_000);
     assertThat(c.get(LakehouseConfig.COMMIT_RETRIES)).isEqualTo(20);
@@ -46,7 +47,7 @@ class LakehouseConfigTest {
     assertThat(c.get(LakehouseConfig.DEDUP_MAX_ENTRIES)).isEqualTo(4_000_000);
     assertThat(c.get(LakehouseConfig.LEASE_TTL)).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.get(LakehouseConfig.COMMIT_THREADS)).isZero();
-    assertThat(LakehouseConfig.KEYS).hasSize(29);
+    assertThat(LakehouseConfig.KEYS).hasSize(30);
   }
 
   @Test
@@ -121,6 +122,8 @@ class LakehouseConfigTest {
     assertThatThrownBy(() -> over("wal.max-bytes", "10k")).hasMessageStartingWith("wal.max-bytes must be");
     assertThatThrownBy(() -> over("wal.segment-bytes", "1")).hasMessageStartingWith("wal.segment-bytes must be");
     assertThatThrownBy(() -> over("commit.interval", "1ms")).hasMessageStartingWith("commit.interval must be");
+    assertThatThrownBy(() -> over("wal.sync-interval", "1s")).hasMessageStartingWith("wal.sync-interval must be");
+    assertThat(over("wal.sync-interval", "0s").get(LakehouseConfig.WAL_SYNC_INTERVAL)).isZero();
     assertThatThrownBy(() -> over("commit.interval", "soon")).hasMessageStartingWith("commit.interval: cannot parse");
     assertThatThrownBy(() -> over("commit.max-records", "0")).hasMessageStartingWith("commit.max-records must be");
     assertThatThrownBy(() -> over("commit.retries", "-1")).hasMessageStartingWith("commit.retries must be");

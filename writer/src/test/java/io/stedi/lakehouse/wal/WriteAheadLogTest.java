@@ -51,6 +51,26 @@ class WriteAheadLogTest {
   }
 
   @Test
+  void appendsWithinTheSyncIntervalShareOneGroupCommit() throws Exception {
+    // wal.sync-interval: a busy log syncs at most once per interval. Without it the sync thread wakes on the first
+    // of these appends and syncs it alone, so the 50 would take at least two group commits.
+    try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 1 << 16, 0, java.nio.channels.FileChannel::open,
+        java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(500))) {
+      assertThat(wal.append(b("first")).get()).as("after a quiet spell an append syncs at once").isZero();
+      long before = wal.groupCommits();
+      List<CompletableFuture<Long>> fs = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        fs.add(wal.append(b("r" + i)));
+      }
+      for (int i = 0; i < 50; i++) {
+        assertThat(fs.get(i).get()).isEqualTo(i + 1);
+      }
+      assertThat(wal.groupCommits() - before).isEqualTo(1);
+      assertThat(readAll(wal, 49)).containsExactly("50:r49");
+    }
+  }
+
+  @Test
   void rollsSegmentsAndTruncatesCommittedOnes() throws Exception {
     try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 4096, 0)) {
       byte[] kb = new byte[1000];
