@@ -45,8 +45,8 @@ measure() {
 
 # RATES: the offered loads to measure, in msgs/s, 0 = as fast as the window allows (default "0": then the gateway is
 # also measured at half of mosquitto's rate, for its latency there; HALF_RATE=0 skips that). At equal offered rates the
-# CPU per message of the two servers compares like with like (both batch as much per wake-up). TARGETS=gateway skips
-# mosquitto (for profiling runs).
+# CPU per message of the two servers compares like with like (both batch as much per wake-up). TARGETS=gateway or
+# TARGETS=mosquitto measures only that server.
 RATES="${RATES:-0}"
 if [[ "${TARGETS:-mosquitto gateway}" == *mosquitto* ]]; then
   start_mosquitto
@@ -56,12 +56,14 @@ if [[ "${TARGETS:-mosquitto gateway}" == *mosquitto* ]]; then
   kill "$MQ_PID"
 fi
 
-start_gateway "$OUT/home" "$OUT/gateway.log" 0 0
-for r in $RATES; do
-  measure "gateway-rate-$r" "$GW_PID" "$GW_MQTT" "$OUT/creds.json" "$r"
-done
-if [[ "$RATES" == 0 && "${HALF_RATE:-1}" != 0 && -s "$OUT/mosquitto.result" ]]; then
-  half=$(sed -E 's/.* rate=([0-9]+).*/\1/' "$OUT/mosquitto.result" | awk '{printf "%d", $1 / 2}')
-  measure "gateway-at-half-of-mosquitto-rate-$half" "$GW_PID" "$GW_MQTT" "$OUT/creds.json" "$half"
+if [[ "${TARGETS:-mosquitto gateway}" == *gateway* ]]; then
+  start_gateway "$OUT/home" "$OUT/gateway.log" 0 0
+  for r in $RATES; do
+    measure "gateway-rate-$r" "$GW_PID" "$GW_MQTT" "$OUT/creds.json" "$r"
+  done
+  if [[ "$RATES" == 0 && "${HALF_RATE:-1}" != 0 && -s "$OUT/mosquitto.result" ]]; then
+    half=$(sed -E 's/.* rate=([0-9]+).*/\1/' "$OUT/mosquitto.result" | awk '{printf "%d", $1 / 2}')
+    measure "gateway-at-half-of-mosquitto-rate-$half" "$GW_PID" "$GW_MQTT" "$OUT/creds.json" "$half"
+  fi
+  stop_gateway
 fi
-stop_gateway

@@ -141,6 +141,9 @@ public final class ConfigKey<T> {
     if (t.endsWith("ms")) {
       return java.time.Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2).trim()));
     }
+    if (t.endsWith("us")) {
+      return java.time.Duration.ofNanos(Math.multiplyExact(Long.parseLong(t.substring(0, t.length() - 2).trim()), 1000L));
+    }
     char unit = t.charAt(t.length() - 1);
     String num = Character.isDigit(unit) ? t : t.substring(0, t.length() - 1).trim();
     long n = Long.parseLong(num);

@@ -49,10 +49,11 @@ public final class LakehouseConfig {
       "Disk budget of the write-ahead log; above it appends are refused (back-pressure).");
   public static final ConfigKey<Long> WAL_SEGMENT_BYTES = ConfigKey.size("wal.segment-bytes", "64m",
       "Size at which the write-ahead log starts a new segment file.");
-  public static final ConfigKey<Duration> WAL_SYNC_INTERVAL = ConfigKey.duration("wal.sync-interval", "1ms",
-      "Shortest time between two fsyncs of the write-ahead log. Appends that arrive meanwhile wait and share the next "
-          + "fsync, so a busy gateway syncs at most once per interval instead of once per message; an append after a "
-          + "quiet spell syncs at once. Adds at most this much to an acknowledgement's latency. 0s syncs as soon as "
+  public static final ConfigKey<Duration> WAL_SYNC_INTERVAL = ConfigKey.duration("wal.sync-interval", "250us",
+      "Shortest time between two fsyncs of the write-ahead log (units us, ms, s). Appends that arrive meanwhile wait "
+          + "and share the next fsync, so a busy gateway syncs at most once per interval instead of once per message; "
+          + "an append after a quiet spell syncs at once. Adds at most this much to an acknowledgement's latency, which "
+          + "bounds a connection's throughput at its in-flight window divided by that latency. 0s syncs as soon as "
           + "anything is queued.");
   public static final ConfigKey<Duration> COMMIT_INTERVAL = ConfigKey.duration("commit.interval", "1s",
       "How often the commit coordinator drains the write-ahead log into one Iceberg append per table.");

@@ -34,7 +34,7 @@ class LakehouseConfigTest {
     assertThat(c.get(LakehouseConfig.WAL_DIR)).isEmpty();
     assertThat(c.get(LakehouseConfig.WAL_MAX_BYTES)).isEqualTo(1L << 30);
     assertThat(c.get(LakehouseConfig.WAL_SEGMENT_BYTES)).isEqualTo(64L << 20);
-    assertThat(c.get(LakehouseConfig.WAL_SYNC_INTERVAL)).isEqualTo(Duration.ofMillis(1));
+    assertThat(c.get(LakehouseConfig.WAL_SYNC_INTERVAL)).isEqualTo(Duration.ofNanos(250_000));
     assertThat(c.get(LakehouseConfig.COMMIT_INTERVAL)).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.get(LakehouseConfig.COMMIT_MAX_RECORDS)).isEqualTo(100_000);
     assertThat(c.get(LakehouseConfig.COMMIT_RETRIES)).isEqualTo(20);
@@ -124,6 +124,8 @@ class LakehouseConfigTest {
     assertThatThrownBy(() -> over("commit.interval", "1ms")).hasMessageStartingWith("commit.interval must be");
     assertThatThrownBy(() -> over("wal.sync-interval", "1s")).hasMessageStartingWith("wal.sync-interval must be");
     assertThat(over("wal.sync-interval", "0s").get(LakehouseConfig.WAL_SYNC_INTERVAL)).isZero();
+    assertThat(over("wal.sync-interval", "750us").get(LakehouseConfig.WAL_SYNC_INTERVAL)).isEqualTo(Duration.ofNanos(750_000));
+    assertThat(over("wal.sync-interval", "2ms").get(LakehouseConfig.WAL_SYNC_INTERVAL)).isEqualTo(Duration.ofMillis(2));
     assertThatThrownBy(() -> over("commit.interval", "soon")).hasMessageStartingWith("commit.interval: cannot parse");
     assertThatThrownBy(() -> over("commit.max-records", "0")).hasMessageStartingWith("commit.max-records must be");
     assertThatThrownBy(() -> over("commit.retries", "-1")).hasMessageStartingWith("commit.retries must be");
