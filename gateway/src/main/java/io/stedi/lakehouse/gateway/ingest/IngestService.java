@@ -38,6 +38,8 @@ public final class IngestService {
   private final ErasureGuard erasure;
   private final CredentialStore credentials;
   private final WalShares shares;
+  /** Each protocol's meters, resolved once (no meter lookup per message). */
+  private final java.util.Map<Protocol, GatewayMetrics.ProtocolMeters> meters = new java.util.EnumMap<>(Protocol.class);
 
   /**
    * @param sharePercent most of the log budget one sender may add while the log is above {@code thresholdPercent}
@@ -55,6 +57,9 @@ public final class IngestService {
     this.idempotency = idempotency;
     this.maxPayloadBytes = maxPayloadBytes;
     this.instance = coordinator.instanceId();
+    for (Protocol p : Protocol.values()) {
+      meters.put(p, metrics.meters(p.label()));
+    }
   }
 
   /**
@@ -83,7 +88,8 @@ public final class IngestService {
     }
     List<LandingRow> rows = batch.rows();
     int n = rows.size();
-    metrics.received(protocol, n);
+    GatewayMetrics.ProtocolMeters meter = meters.get(req.protocol());
+    meter.received(n);
     if (!shares.admit(origin.description(), req.payload().length)) {
       // not the sender's fault as such, and nothing is lost: it is told to retry, as with a full log
       metrics.rejected(protocol, "wal_share", n);
@@ -100,13 +106,15 @@ public final class IngestService {
     // a forgotten customer's new registration lifts the refusal only once its record is durable
     List<String> lifting = zone.registration() ? lifting(zone, rows) : List.of();
     lifting.forEach(erasure::customerRegistering);
-    return append(entries).compose(lsn -> lifting.isEmpty() ? Future.succeededFuture(lsn)
-        : vertx.executeBlocking(() -> {
-          lifting.forEach(erasure::customerRegistered);
-          return lsn;
-        })).<IngestOutcome>map(lsn -> {
-          metrics.acknowledged(protocol, n);
-          metrics.durable(protocol, System.nanoTime() - arrived);
+    Future<Long> durable = append(entries);
+    if (!lifting.isEmpty()) {
+      durable = durable.compose(lsn -> vertx.executeBlocking(() -> {
+        lifting.forEach(erasure::customerRegistered);
+        return lsn;
+      }));
+    }
+    return durable.<IngestOutcome>map(lsn -> {
+          meter.acknowledged(n, System.nanoTime() - arrived);
           return new IngestOutcome.Stored(n);
         }).otherwise(err -> {
           lifting.forEach(erasure::registrationFailed);

@@ -66,33 +66,64 @@ public final class GatewayMetrics {
     return bridgeSubscribed;
   }
 
-  /** Readings (or records) that arrived. */
-  public void received(String protocol, long n) {
-    receivedByProtocol.computeIfAbsent(protocol, k ->
-        Counter.builder("stedi_readings_received").tag("protocol", protocol).register(registry)).increment(n);
+  /**
+   * One protocol's hot-path meters, looked up once: the ingest path counts every message through these instead of
+   * finding its meters by name per message.
+   */
+  public final class ProtocolMeters {
+    private final Counter received;
+    private final Counter acknowledged;
+    private final Timer latency;
+
+    private ProtocolMeters(String protocol) {
+      received = receivedCounter(protocol);
+      acknowledged = acknowledgedCounter(protocol);
+      latency = timer(protocol);
+    }
+
+    /** Readings that arrived. */
+    public void received(long n) {
+      received.increment(n);
+    }
+
+    /** Readings acknowledged after they were durable, and how long that took from arrival. */
+    public void acknowledged(long n, long nanosSinceArrival) {
+      acknowledged.increment(n);
+      latency.record(nanosSinceArrival, TimeUnit.NANOSECONDS);
+    }
   }
 
-  /** Readings acknowledged after they were durable. */
-  public void acknowledged(String protocol, long n) {
-    acknowledgedByProtocol.computeIfAbsent(protocol, k ->
-        Counter.builder("stedi_readings_acknowledged").tag("protocol", protocol).register(registry)).increment(n);
+  /** The meters of {@code protocol} (for callers that count every message). */
+  public ProtocolMeters meters(String protocol) {
+    return new ProtocolMeters(protocol);
+  }
+
+  private Counter receivedCounter(String protocol) {
+    return receivedByProtocol.computeIfAbsent(protocol, k ->
+        Counter.builder("stedi_readings_received").tag("protocol", protocol).register(registry));
+  }
+
+  private Counter acknowledgedCounter(String protocol) {
+    return acknowledgedByProtocol.computeIfAbsent(protocol, k ->
+        Counter.builder("stedi_readings_acknowledged").tag("protocol", protocol).register(registry));
+  }
+
+  private Timer timer(String protocol) {
+    return timers.computeIfAbsent(protocol, p -> Timer.builder("stedi_ack_latency").tag("protocol", p)
+        .description("Arrival to durable acknowledgement, in the gateway")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry));
+  }
+
+  /** Readings (or records) that arrived. */
+  public void received(String protocol, long n) {
+    receivedCounter(protocol).increment(n);
   }
 
   /** Readings or requests rejected, by reason code. */
   public void rejected(String protocol, String reason, long n) {
     Counter.builder("stedi_readings_rejected").tag("protocol", protocol).tag("reason", reason).register(registry)
         .increment(n);
-  }
-
-  /**
-   * Time from a message's arrival to the moment it was durable and its acknowledgement was handed to the
-   * connection: the gateway's share of the device's ack latency (the rest is network and client).
-   */
-  public void durable(String protocol, long nanos) {
-    timers.computeIfAbsent(protocol, p -> Timer.builder("stedi_ack_latency").tag("protocol", p)
-        .description("Arrival to durable acknowledgement, in the gateway")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
-        .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
   }
 
   public AtomicInteger connectedDevices() {
