@@ -102,6 +102,9 @@ public final class HttpIngestVerticle extends AbstractVerticle {
 
     HttpServerOptions o = new HttpServerOptions().setHost(config.get(GatewayConfig.HOST))
         .setPort(config.get(GatewayConfig.HTTP_PORT)).setCompressionSupported(false)
+        // no h2c upgrade on plain http (RFC 9113 section 3.1 removed it): Vert.x's upgraded answers made the JDK
+        // client fail on /metrics; HTTP/2 is offered over TLS through ALPN (below)
+        .setHttp2ClearTextEnabled(false)
         // a connection that sends nothing for this long is closed: idle clients do not hold sockets forever
         .setIdleTimeout((int) config.get(GatewayConfig.HTTP_IDLE_TIMEOUT).toSeconds())
         .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
