@@ -91,6 +91,19 @@ final class TrinoServer implements AutoCloseable {
    */
   static Result query(HttpClient client, String base, String user, String authorization, String sql)
       throws Exception {
+    // /v1/info says "starting": false a moment before the coordinator has announced itself as its own worker;
+    // a query in between fails with "No nodes available to run query" before it runs anything, so it is sent again
+    Result[] result = new Result[1];
+    Awaitility.await("Trino has a worker node").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+        .until(() -> {
+          result[0] = queryOnce(client, base, user, authorization, sql);
+          return result[0].error() == null || !result[0].error().startsWith("No nodes available");
+        });
+    return result[0];
+  }
+
+  private static Result queryOnce(HttpClient client, String base, String user, String authorization, String sql)
+      throws Exception {
     HttpRequest.Builder first = HttpRequest.newBuilder(URI.create(base + "/v1/statement")).header("X-Trino-User", user)
         .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(sql));
     if (authorization != null) {
