@@ -87,7 +87,7 @@ public final class WriteAheadLog implements Closeable {
   private long cursorLsn = Long.MAX_VALUE;
   private Pending carried;
   /** Shortest time between the starts of two group commits (wal.sync-interval); 0: none. */
-  private volatile long syncIntervalNanos;
+  private final long syncIntervalNanos;
   /** When the sync thread started its last group commit ({@link System#nanoTime}). */
   private long lastSyncStart = System.nanoTime() - 1_000_000_000L;
 
@@ -117,27 +117,26 @@ public final class WriteAheadLog implements Closeable {
     if (syncIntervalNanos < 0) {
       throw new IllegalArgumentException("sync interval must not be negative");
     }
-    WriteAheadLog log = open(dir, maxBytes, segmentBytes, minNextLsn, files);
-    log.syncIntervalNanos = syncIntervalNanos;
-    return log;
-  }
-
-  static WriteAheadLog open(Path dir, long maxBytes, long segmentBytes, long minNextLsn, ChannelOpener files) {
     try {
-      return new WriteAheadLog(dir, maxBytes, segmentBytes, minNextLsn, files, false);
+      return new WriteAheadLog(dir, maxBytes, segmentBytes, minNextLsn, files, syncIntervalNanos, false);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open write-ahead log " + dir + ": " + e.getMessage(), e);
     }
   }
 
-  /** A log for {@code wal salvage} to copy records into with their own LSNs ({@link #appendAt}). */
-  static WriteAheadLog openForSalvage(Path dir, long segmentBytes) throws IOException {
-    return new WriteAheadLog(dir, Long.MAX_VALUE, segmentBytes, 0, FileChannel::open, true);
+  static WriteAheadLog open(Path dir, long maxBytes, long segmentBytes, long minNextLsn, ChannelOpener files) {
+    return open(dir, maxBytes, segmentBytes, minNextLsn, files, 0);
   }
 
-  private WriteAheadLog(Path dir, long maxBytes, long segmentBytes, long minNextLsn, ChannelOpener files, boolean salvage)
-      throws IOException {
+  /** A log for {@code wal salvage} to copy records into with their own LSNs ({@link #appendAt}). */
+  static WriteAheadLog openForSalvage(Path dir, long segmentBytes) throws IOException {
+    return new WriteAheadLog(dir, Long.MAX_VALUE, segmentBytes, 0, FileChannel::open, 0, true);
+  }
+
+  private WriteAheadLog(Path dir, long maxBytes, long segmentBytes, long minNextLsn, ChannelOpener files,
+      long syncIntervalNanos, boolean salvage) throws IOException {
     this.dir = dir;
+    this.syncIntervalNanos = syncIntervalNanos;
     this.maxBytes = maxBytes;
     this.segmentBytes = segmentBytes;
     this.files = files;
@@ -287,8 +286,8 @@ public final class WriteAheadLog implements Closeable {
         }
         // Bound the fsync rate: under load every message would otherwise get a group (and an fsync, the sync
         // thread's main cost) of its own. An append after a quiet spell is past the interval and syncs at once.
-        long interval = syncIntervalNanos;
-        for (long wait; interval > 0 && (wait = lastSyncStart + interval - System.nanoTime()) > 0 && !closed; ) {
+        for (long wait; syncIntervalNanos > 0 && (wait = lastSyncStart + syncIntervalNanos - System.nanoTime()) > 0
+            && !closed; ) {
           LockSupport.parkNanos(wait);
         }
         lastSyncStart = System.nanoTime();
