@@ -13,7 +13,16 @@
 CREATE OR REPLACE TABLE stedi.machine_learning_curated USING iceberg
 TBLPROPERTIES ('format-version' = '2', 'write.parquet.compression-codec' = 'zstd')
 AS
-WITH steps AS (
+WITH customer_keys AS (
+  -- the keyed hashes once per customer and per serial number, not once per row: customers_curated holds every
+  -- phone user of accelerometer_trusted (one row per email) and the owners of every step_trainer_trusted serial
+  SELECT email, stedi_customer_key(email) AS customerKey FROM stedi.customers_curated
+),
+device_keys AS (
+  SELECT serialNumber, stedi_device_key(serialNumber) AS deviceKey
+  FROM (SELECT DISTINCT serialNumber FROM stedi.customers_curated)
+),
+steps AS (
   -- each step reading under the time buckets a partner can be in: its own (exact join), or its own and both
   -- neighbours (buckets as wide as the tolerance), so that the join stays an equi-join on the bucket
   SELECT s.*, bucket
@@ -38,8 +47,9 @@ candidates AS (
        WHERE c.email = a.user AND c.serialNumber = s.serialNumber
      )
 )
-SELECT sensorReadingTime, stedi_device_key(serialNumber) AS deviceKey, distanceFromObject, x, y, z,
-       stedi_customer_key(user) AS customerKey
-FROM candidates
+SELECT p.sensorReadingTime, d.deviceKey, p.distanceFromObject, p.x, p.y, p.z, k.customerKey
+FROM candidates p
+LEFT JOIN device_keys d ON d.serialNumber = p.serialNumber
+LEFT JOIN customer_keys k ON k.email = p.user
 WHERE ${ml_tolerance_ms} = 0 OR nearness = 1
-ORDER BY sensorReadingTime
+ORDER BY p.sensorReadingTime

@@ -45,6 +45,17 @@ import picocli.CommandLine.Spec;
 final class CurateCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(CurateCommand.class);
 
+  /**
+   * bin/stedi starts a one-off curate in a JVM with the quick (C1) JIT compiler only and sets this property to
+   * {@value #QUICK_JIT}: on a run of a few seconds the optimising compiler's work costs more than its code saves.
+   * When the run would read more than curation.quick-jit-max-rows landing rows, curate exits with
+   * {@value #RERUN_WITH_FULL_JIT} before it has changed anything or started Spark, and the launcher runs it again
+   * with both compilers.
+   */
+  static final String JIT_PROPERTY = "stedi.jit";
+  static final String QUICK_JIT = "quick";
+  static final int RERUN_WITH_FULL_JIT = 75;
+
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -92,10 +103,16 @@ final class CurateCommand implements Callable<Integer> {
       // nothing new: answered from the catalog in well under the seconds a SparkSession takes to start
       Catalog catalog = Catalogs.open(config.lakehouse());
       try {
-        RunReport quick = NoChangeCheck.check(catalog, config);
-        if (quick != null) {
-          RunSummary.print(out, quick);
+        NoChangeCheck.Preflight preflight = NoChangeCheck.preflight(catalog, config);
+        if (preflight.noChange() != null) {
+          RunSummary.print(out, preflight.noChange());
           return 0;
+        }
+        if (QUICK_JIT.equals(System.getProperty(JIT_PROPERTY))
+            && preflight.rowsToRead() > config.get(CurationConfig.QUICK_JIT_MAX_ROWS)) {
+          LOG.info("{} landing rows to read: asking the launcher to run curate again with the optimising JIT compiler",
+              preflight.rowsToRead());
+          return RERUN_WITH_FULL_JIT;
         }
       } finally {
         CliSupport.closeQuietly(catalog);

@@ -47,6 +47,11 @@ public final class CurationConfig {
   public static final ConfigKey<Boolean> INCREMENTAL = ConfigKey.bool("curation.incremental", "true",
       "Process only appended readings when customers did not change since the last run (false: always rebuild).");
 
+  public static final ConfigKey<Integer> QUICK_JIT_MAX_ROWS = ConfigKey.integer("curation.quick-jit-max-rows", "1000000",
+      "A one-off bin/stedi curate reading at most this many landing rows runs with the JVM's quick JIT compiler only "
+          + "(about 0.7x the time at 110 k rows); a larger run is started again with the optimising one (C1 alone "
+          + "is 1.25x slower at 5 M rows). 0: always the optimising compiler.");
+
   public static final ConfigKey<Long> MAINTAIN_TARGET_FILE_SIZE = ConfigKey.size("maintain.target-file-size", "128m",
       "Target size of the data files maintain's compaction writes (small files are bin-packed up to it).");
   public static final ConfigKey<java.time.Duration> MAINTAIN_SNAPSHOT_RETENTION = ConfigKey.duration(
@@ -66,7 +71,7 @@ public final class CurationConfig {
       "How often curate --every also runs maintain (an interval such as 30m or 1h; 0 or off: never).");
 
   public static final List<ConfigKey<?>> KEYS = List.of(ML_JOIN, ML_TOLERANCE, CONSENT, CUSTOMER_KEY_SECRET, MASTER, STRICT_QUALITY,
-      INCREMENTAL, MAINTAIN_TARGET_FILE_SIZE, MAINTAIN_SNAPSHOT_RETENTION, MAINTAIN_RETAIN_LAST,
+      INCREMENTAL, QUICK_JIT_MAX_ROWS, MAINTAIN_TARGET_FILE_SIZE, MAINTAIN_SNAPSHOT_RETENTION, MAINTAIN_RETAIN_LAST,
       MAINTAIN_ORPHAN_MIN_AGE, MAINTAIN_MANIFEST_REWRITE_THRESHOLD, MAINTAIN_EVERY);
 
   /** Wider windows pair a reading with readings of another moment of the step, and cost more to join. */
@@ -120,6 +125,9 @@ public final class CurationConfig {
     }
     if (get(MASTER).isBlank()) {
       throw new IllegalArgumentException("curation.master must not be empty");
+    }
+    if (get(QUICK_JIT_MAX_ROWS) < 0) {
+      throw new IllegalArgumentException("curation.quick-jit-max-rows must not be negative, got " + get(QUICK_JIT_MAX_ROWS));
     }
     if (get(MAINTAIN_TARGET_FILE_SIZE) < 1024) {
       throw new IllegalArgumentException("maintain.target-file-size must be at least 1k, got "

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SnapshotSummary;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -35,40 +36,101 @@ public final class NoChangeCheck {
 
   private NoChangeCheck() {}
 
+  /**
+   * What the next run has to do, from the catalog alone.
+   *
+   * @param noChange the recorded no-change run, or null when there is something to do
+   * @param rowsToRead an estimate of the landing rows the run reads: the readings appended since the last complete
+   *     run when only readings were appended (an incremental run), else every landing row (a full run); 0 when
+   *     nothing changed
+   */
+  public record Preflight(RunReport noChange, long rowsToRead) {}
+
   /** The recorded no-change run, or null when there is something to do (or no earlier run to compare with). */
   public static RunReport check(Catalog catalog, CurationConfig config) {
+    return preflight(catalog, config).noChange();
+  }
+
+  /** {@link #check}, and when there is something to do, how many landing rows the run would read. */
+  public static Preflight preflight(Catalog catalog, CurationConfig config) {
     Instant start = Instant.now();
-    TableIdentifier runs = TableIdentifier.parse(RunHistory.TABLE);
-    if (!catalog.tableExists(runs)) {
-      return null;
-    }
-    for (CurationJob job : CurationJob.values()) {
-      if (!catalog.tableExists(TableIdentifier.of(LandingTables.NAMESPACE, job.table()))) {
-        return null;
-      }
-    }
-    Map<String, Long> current = new LinkedHashMap<>();
+    Map<String, Snapshot> current = new LinkedHashMap<>();
+    boolean landingExists = true;
     for (Zone z : Zone.values()) {
-      if (!catalog.tableExists(LandingTables.id(z))) {
-        return null;
-      }
-      Snapshot s = catalog.loadTable(LandingTables.id(z)).currentSnapshot();
-      current.put(z.landingTable(), s == null ? -1L : s.snapshotId());
+      boolean exists = catalog.tableExists(LandingTables.id(z));
+      landingExists &= exists;
+      current.put(z.landingTable(), exists ? catalog.loadTable(LandingTables.id(z)).currentSnapshot() : null);
     }
-    Table history = catalog.loadTable(runs);
-    Record last = newestComplete(history);
+    TableIdentifier runs = TableIdentifier.parse(RunHistory.TABLE);
+    Record last = catalog.tableExists(runs) ? newestComplete(catalog.loadTable(runs)) : null;
     if (last == null || !config.optionsText().equals(last.getField("options"))) {
-      return null;
+      return new Preflight(null, totalRows(current.values()));
     }
     Map<String, Long> read = new LinkedHashMap<>();
     ((Map<?, ?>) last.getField("source_snapshots")).forEach((k, v) -> read.put(k.toString(), (Long) v));
-    if (!read.equals(current)) {
-      return null;
+    Map<String, Long> ids = new LinkedHashMap<>();
+    current.forEach((table, s) -> ids.put(table, s == null ? -1L : s.snapshotId()));
+    if (!landingExists || !read.equals(ids) || !outputsExist(catalog)) {
+      return new Preflight(null, appendedRows(catalog, current, read, config));
     }
     RunReport report = new RunReport(UUID.randomUUID().toString(), start, Instant.now(), config.optionsText(),
-        "no_change", current, Map.of(), Map.of(), List.of(), null);
-    record(history, report);
-    return report;
+        "no_change", ids, Map.of(), Map.of(), List.of(), null);
+    record(catalog.loadTable(runs), report);
+    return new Preflight(report, 0);
+  }
+
+  private static boolean outputsExist(Catalog catalog) {
+    for (CurationJob job : CurationJob.values()) {
+      if (!catalog.tableExists(TableIdentifier.of(LandingTables.NAMESPACE, job.table()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The readings appended since the snapshots the last run read, when the registration table did not change and
+   * every reading table only grew (what an incremental run reads, roughly); otherwise every landing row.
+   */
+  private static long appendedRows(Catalog catalog, Map<String, Snapshot> current, Map<String, Long> read,
+      CurationConfig config) {
+    long appended = 0;
+    for (Zone z : Zone.values()) {
+      Snapshot now = current.get(z.landingTable());
+      Long before = read.get(z.landingTable());
+      long nowId = now == null ? -1L : now.snapshotId();
+      if (before == null || (z.registration() && before != nowId) || !config.get(CurationConfig.INCREMENTAL)
+          || config.mlToleranceMillis() > 0) {
+        return totalRows(current.values());
+      }
+      if (before != nowId) {
+        Snapshot then = before < 0 ? null : catalog.loadTable(LandingTables.id(z)).snapshot(before);
+        long grown = rows(now) - rows(then);
+        if ((before >= 0 && then == null) || grown < 0) {
+          return totalRows(current.values());
+        }
+        appended += grown;
+      }
+    }
+    return appended;
+  }
+
+  private static long totalRows(Iterable<Snapshot> snapshots) {
+    long total = 0;
+    for (Snapshot s : snapshots) {
+      total += rows(s);
+    }
+    return total;
+  }
+
+  /** Rows in a snapshot (its summary's records less position deletes; an estimate when equality deletes exist). */
+  private static long rows(Snapshot s) {
+    return s == null ? 0 : number(s, SnapshotSummary.TOTAL_RECORDS_PROP) - number(s, SnapshotSummary.TOTAL_POS_DELETES_PROP);
+  }
+
+  private static long number(Snapshot s, String property) {
+    String v = s.summary().get(property);
+    return v == null ? 0 : Long.parseLong(v);
   }
 
   private static Record newestComplete(Table history) {

@@ -27,7 +27,8 @@ class CurationConfigTest {
     assertThat(c.get(CurationConfig.MAINTAIN_MANIFEST_REWRITE_THRESHOLD)).isEqualTo(100);
     assertThat(c.maintainEvery()).contains(java.time.Duration.ofHours(1));
     assertThat(c.get(CurationConfig.ML_TOLERANCE)).isZero();
-    assertThat(CurationConfig.KEYS).hasSize(13);
+    assertThat(c.get(CurationConfig.QUICK_JIT_MAX_ROWS)).isEqualTo(1_000_000);
+    assertThat(CurationConfig.KEYS).hasSize(14);
     assertThat(c.optionsText()).isEqualTo("ml-join=owner,consent=flag");
   }
 
@@ -40,6 +41,8 @@ class CurationConfigTest {
     assertThatThrownBy(() -> over("curation.customer-key-secret", "change-me-to-32-random-characters"))
         .hasMessageStartingWith("curation.customer-key-secret still holds the placeholder");
     assertThatThrownBy(() -> over("curation.master", " ")).hasMessageStartingWith("curation.master must not be empty");
+    assertThatThrownBy(() -> over("curation.quick-jit-max-rows", "-1"))
+        .hasMessageStartingWith("curation.quick-jit-max-rows must not be negative");
     assertThatThrownBy(() -> over("maintain.target-file-size", "12")).hasMessageStartingWith("maintain.target-file-size");
     assertThatThrownBy(() -> over("maintain.target-file-size", "big")).hasMessageStartingWith("maintain.target-file-size");
     assertThatThrownBy(() -> over("maintain.snapshot-retention", "-1h"))

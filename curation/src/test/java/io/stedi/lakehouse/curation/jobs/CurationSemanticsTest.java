@@ -252,6 +252,66 @@ class CurationSemanticsTest extends SparkTestBase {
         .containsExactly(row("ok"), row("no_change"), row("incremental"));
   }
 
+  /**
+   * The preflight's estimate of the landing rows a run reads: every landing row for a first (full) run, only the
+   * appended readings when an incremental run follows, every row again once a customer record changed.
+   */
+  @Test
+  void thePreflightCountsTheRowsTheNextRunReads() {
+    CurationConfig c = CurationConfig.embedded(config.home(), Map.of("curation.customer-key-secret", SECRET));
+    org.apache.iceberg.catalog.Catalog catalog = CurationRunner.icebergCatalog(spark, c.lakehouse());
+    long all = 7 + 11 + 9; // the customer, phone and Step Trainer rows of landing()
+    assertThat(NoChangeCheck.preflight(catalog, c)).isEqualTo(new NoChangeCheck.Preflight(null, all));
+    curate("flag", "owner");
+    assertThat(NoChangeCheck.preflight(catalog, c).noChange()).isNotNull();
+    accel("alice@x.com", 6000, 3);
+    accel("alice@x.com", 6001, 3);
+    step("S-A", 6000);
+    flushInserts();
+    assertThat(NoChangeCheck.preflight(catalog, c)).isEqualTo(new NoChangeCheck.Preflight(null, 3));
+    customer("zed@x.com", "S-Z", 100, 1000L);
+    flushInserts();
+    assertThat(NoChangeCheck.preflight(catalog, c)).isEqualTo(new NoChangeCheck.Preflight(null, all + 4));
+  }
+
+  /**
+   * bin/stedi starts a one-off curate with the quick JIT compiler only; a run reading more rows than
+   * curation.quick-jit-max-rows exits 75, before Spark and without recording anything, so that the launcher runs
+   * it again with the optimising compiler. Without the launcher's property the limit does not apply.
+   */
+  @Test
+  void aLargeRunUnderTheQuickJitAsksForTheOptimisingCompiler() {
+    java.util.concurrent.atomic.AtomicInteger opened = new java.util.concurrent.atomic.AtomicInteger();
+    var cli = io.stedi.lakehouse.curation.cli.CurationCli.commandLine((cfg, m) -> {
+      opened.incrementAndGet();
+      return spark;
+    });
+    cli.setOut(new java.io.PrintWriter(new java.io.StringWriter()));
+    String[] args = {"curate", "--home", config.home().toString(), "-c", "curation.customer-key-secret=" + SECRET,
+        "-c", "curation.quick-jit-max-rows=26"}; // landing() holds 27 rows
+    String before = System.getProperty("stedi.jit");
+    System.setProperty("stedi.jit", "quick");
+    try {
+      assertThat(cli.execute(args)).isEqualTo(75);
+      assertThat(opened).as("no SparkSession before the rerun").hasValue(0);
+      assertThat(spark.catalog().tableExists("stedi.curation_runs")).as("nothing recorded").isFalse();
+      args[args.length - 1] = "curation.quick-jit-max-rows=27";
+      assertThat(cli.execute(args)).isZero();
+      assertThat(opened).hasValue(1);
+    } finally {
+      if (before == null) {
+        System.clearProperty("stedi.jit");
+      } else {
+        System.setProperty("stedi.jit", before);
+      }
+    }
+    args[args.length - 1] = "curation.quick-jit-max-rows=0";
+    accel("alice@x.com", 6000, 3);
+    flushInserts();
+    assertThat(cli.execute(args)).as("started without the launcher's quick JIT: runs whatever its size").isZero();
+    assertThat(opened).hasValue(2);
+  }
+
   @Test
   void aRunWithNoNewDataChangesNothingAndIsRecorded() {
     curate("flag", "owner");
