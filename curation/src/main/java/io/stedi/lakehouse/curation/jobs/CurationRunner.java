@@ -5,6 +5,7 @@ import io.stedi.lakehouse.curation.config.CurationConfig;
 import io.stedi.lakehouse.table.LandingTables;
 import io.stedi.lakehouse.table.Zone;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,7 @@ public final class CurationRunner {
   public RunReport run() {
     String runId = UUID.randomUUID().toString();
     Instant start = Instant.now();
-    RunHistory history = new RunHistory(spark);
+    RunHistory history = new RunHistory(icebergCatalog(spark, config.lakehouse()));
     Map<String, Long> sources = new LinkedHashMap<>();
     Map<String, Long> written = new LinkedHashMap<>();
     Map<String, Long> dropped = new LinkedHashMap<>();
@@ -69,32 +70,10 @@ public final class CurationRunner {
         quality = incremental.quality;
       } else {
         CustomerKey.register(spark, config);
-        DropCounter counter = new DropCounter(spark, config);
-        for (CurationJob job : CurationJob.values()) {
-          long t0 = System.nanoTime();
-          spark.sql(job.statement(config));
-          written.put(job.table(), count(job.table()));
-          LOG.info("curation run {}: {} rebuilt with {} rows in {} ms", runId, job.table(), written.get(job.table()),
-              (System.nanoTime() - t0) / 1_000_000);
-        }
-        long t0 = System.nanoTime();
-        Map<String, Long> rebuilt = written;
-        // Both only read the rebuilt tables: counting the drops on a second thread lets its Spark jobs use the
-        // cores the quality checks' small jobs leave idle (each job's driver-side planning runs on one thread).
-        ExecutorService second = Executors.newSingleThreadExecutor(r -> new Thread(r, "stedi-drop-counts"));
-        try {
-          Future<Map<String, Long>> drops = second.submit(() -> counter.count(rebuilt));
-          quality = new QualityChecks(spark).run();
-          dropped = drops.get();
-        } catch (ExecutionException e) {
-          throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while counting the dropped rows", e);
-        } finally {
-          second.shutdownNow();
-        }
-        LOG.info("curation run {}: drop counts and quality checks in {} ms", runId, (System.nanoTime() - t0) / 1_000_000);
+        FullRun full = fullRun(runId);
+        written = full.written();
+        dropped = full.dropped();
+        quality = full.quality();
       }
     } catch (RuntimeException e) {
       status = "failed";
@@ -105,6 +84,50 @@ public final class CurationRunner {
         quality, error);
     history.record(report);
     return report;
+  }
+
+  private record FullRun(Map<String, Long> written, Map<String, Long> dropped, List<RunReport.QualityResult> quality) {}
+
+  /**
+   * Rebuilds every table in job order. As soon as a table is built, its quality checks and drop counts start on a
+   * second thread while the next job builds: they read only tables already built, and on a small run most of each
+   * Spark job is driver-side planning on one thread, which leaves a core idle.
+   */
+  private FullRun fullRun(String runId) {
+    Map<String, Long> written = new LinkedHashMap<>();
+    QualityChecks checks = new QualityChecks(spark);
+    DropCounter drops = new DropCounter(spark, config);
+    ExecutorService second = Executors.newSingleThreadExecutor(r -> new Thread(r, "stedi-checks"));
+    try {
+      List<Future<List<RunReport.QualityResult>>> quality = new ArrayList<>();
+      List<Future<Map<String, Long>>> dropped = new ArrayList<>();
+      for (CurationJob job : CurationJob.values()) {
+        long t0 = System.nanoTime();
+        spark.sql(job.statement(config));
+        written.put(job.table(), count(job.table()));
+        LOG.info("curation run {}: {} rebuilt with {} rows in {} ms", runId, job.table(), written.get(job.table()),
+            (System.nanoTime() - t0) / 1_000_000);
+        Map<String, Long> soFar = Map.copyOf(written);
+        quality.add(second.submit(() -> checks.run(job)));
+        dropped.add(second.submit(() -> drops.count(job, soFar)));
+      }
+      long t0 = System.nanoTime();
+      FullRun run = new FullRun(written, new LinkedHashMap<>(), new ArrayList<>());
+      for (int i = 0; i < quality.size(); i++) {
+        run.quality().addAll(quality.get(i).get());
+        run.dropped().putAll(dropped.get(i).get());
+      }
+      LOG.info("curation run {}: waited {} ms for the last quality checks and drop counts", runId,
+          (System.nanoTime() - t0) / 1_000_000);
+      return run;
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while checking the rebuilt tables", e);
+    } finally {
+      second.shutdownNow();
+    }
   }
 
   /**

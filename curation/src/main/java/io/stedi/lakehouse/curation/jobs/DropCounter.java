@@ -16,25 +16,34 @@ final class DropCounter {
     this.window = config.get(CurationConfig.CONSENT) == CurationConfig.Consent.WINDOW;
   }
 
-  Map<String, Long> count(Map<String, Long> written) {
+  /**
+   * The rows the rules left out of one job's table, right after it was rebuilt: each count reads only that table,
+   * the tables built before it and the landing tables, so it can run while the next job builds.
+   *
+   * @param written the rows written to the tables rebuilt so far, this job's included
+   */
+  Map<String, Long> count(CurationJob job, Map<String, Long> written) {
     Map<String, Long> d = new LinkedHashMap<>();
-    long customers = one("SELECT count(DISTINCT email) FROM stedi.customer_landing WHERE email IS NOT NULL");
-    d.put("customer_trusted.no_consent", customers - written.get("customer_trusted"));
-
-    readingDrops(d, "accelerometer_trusted", Zone.ACCELEROMETER,
-        "SELECT 1 FROM stedi.customer_trusted c WHERE c.email = r.user",
-        () -> accelerometer("stedi.accelerometer_landing"), written.get("accelerometer_trusted"));
-    d.put("customers_curated.no_matching_reading", written.get("customer_trusted") - written.get("customers_curated"));
-    readingDrops(d, "step_trainer_trusted", Zone.STEP_TRAINER,
-        "SELECT 1 FROM stedi.customers_curated c WHERE c.serialNumber = r.serialNumber",
-        () -> stepTrainer("stedi.step_trainer_landing"), written.get("step_trainer_trusted"));
-
-    // Every machine_learning_curated row comes from one step_trainer_trusted row, whose rows are distinct in
-    // (sensorReadingTime, serialNumber, distanceFromObject), and deviceKey is a keyed hash of the serial: the
-    // step readings that found a partner are the distinct triples of machine_learning_curated. Counting them
-    // there reads one table instead of joining both.
-    d.put("machine_learning_curated.no_matching_reading", written.get("step_trainer_trusted")
-        - one("SELECT count(DISTINCT sensorReadingTime, deviceKey, distanceFromObject) FROM stedi.machine_learning_curated"));
+    switch (job) {
+      case CUSTOMER_TRUSTED -> d.put("customer_trusted.no_consent",
+          one("SELECT count(DISTINCT email) FROM stedi.customer_landing WHERE email IS NOT NULL")
+              - written.get("customer_trusted"));
+      case ACCELEROMETER_TRUSTED -> readingDrops(d, "accelerometer_trusted", Zone.ACCELEROMETER,
+          "SELECT 1 FROM stedi.customer_trusted c WHERE c.email = r.user",
+          () -> accelerometer("stedi.accelerometer_landing"), written.get("accelerometer_trusted"));
+      case CUSTOMERS_CURATED -> d.put("customers_curated.no_matching_reading",
+          written.get("customer_trusted") - written.get("customers_curated"));
+      case STEP_TRAINER_TRUSTED -> readingDrops(d, "step_trainer_trusted", Zone.STEP_TRAINER,
+          "SELECT 1 FROM stedi.customers_curated c WHERE c.serialNumber = r.serialNumber",
+          () -> stepTrainer("stedi.step_trainer_landing"), written.get("step_trainer_trusted"));
+      // Every machine_learning_curated row comes from one step_trainer_trusted row, whose rows are distinct in
+      // (sensorReadingTime, serialNumber, distanceFromObject), and deviceKey is a keyed hash of the serial: the
+      // step readings that found a partner are the distinct triples of machine_learning_curated. Counting them
+      // there reads one table instead of joining both.
+      case MACHINE_LEARNING_CURATED -> d.put("machine_learning_curated.no_matching_reading",
+          written.get("step_trainer_trusted") - one("SELECT count(DISTINCT sensorReadingTime, deviceKey, "
+              + "distanceFromObject) FROM stedi.machine_learning_curated"));
+    }
     return d;
   }
 

@@ -2,27 +2,16 @@ package io.stedi.lakehouse.curation.jobs;
 
 import io.stedi.lakehouse.curation.config.CurationConfig;
 import io.stedi.lakehouse.table.LandingTables;
-import io.stedi.lakehouse.table.RecordAppender;
 import io.stedi.lakehouse.table.Zone;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotSummary;
-import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.GenericRecord;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.io.CloseableIterable;
 
 /**
  * "Is there anything new since the last complete run?", answered from the catalog alone, before a SparkSession
@@ -32,8 +21,6 @@ import org.apache.iceberg.io.CloseableIterable;
  * {@code no_change} run itself.
  */
 public final class NoChangeCheck {
-  private static final Set<String> COMPLETE = Set.of("ok", "no_change", "incremental");
-
   private NoChangeCheck() {}
 
   /**
@@ -61,31 +48,21 @@ public final class NoChangeCheck {
       landingExists &= exists;
       current.put(z.landingTable(), exists ? catalog.loadTable(LandingTables.id(z)).currentSnapshot() : null);
     }
-    TableIdentifier runs = TableIdentifier.parse(RunHistory.TABLE);
-    Record last = catalog.tableExists(runs) ? newestComplete(catalog.loadTable(runs)) : null;
+    RunHistory history = new RunHistory(catalog);
+    Record last = catalog.tableExists(RunHistory.ID) ? history.newestComplete() : null;
     if (last == null || !config.optionsText().equals(last.getField("options"))) {
       return new Preflight(null, totalRows(current.values()));
     }
-    Map<String, Long> read = new LinkedHashMap<>();
-    ((Map<?, ?>) last.getField("source_snapshots")).forEach((k, v) -> read.put(k.toString(), (Long) v));
+    Map<String, Long> read = RunHistory.snapshots(last);
     Map<String, Long> ids = new LinkedHashMap<>();
     current.forEach((table, s) -> ids.put(table, s == null ? -1L : s.snapshotId()));
-    if (!landingExists || !read.equals(ids) || !outputsExist(catalog)) {
+    if (!landingExists || !read.equals(ids) || !history.outputsExist()) {
       return new Preflight(null, appendedRows(catalog, current, read, config));
     }
     RunReport report = new RunReport(UUID.randomUUID().toString(), start, Instant.now(), config.optionsText(),
         "no_change", ids, Map.of(), Map.of(), List.of(), null);
-    record(catalog.loadTable(runs), report);
+    history.record(report);
     return new Preflight(report, 0);
-  }
-
-  private static boolean outputsExist(Catalog catalog) {
-    for (CurationJob job : CurationJob.values()) {
-      if (!catalog.tableExists(TableIdentifier.of(LandingTables.NAMESPACE, job.table()))) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**
@@ -131,37 +108,5 @@ public final class NoChangeCheck {
   private static long number(Snapshot s, String property) {
     String v = s.summary().get(property);
     return v == null ? 0 : Long.parseLong(v);
-  }
-
-  private static Record newestComplete(Table history) {
-    Record newest = null;
-    try (CloseableIterable<Record> rows = IcebergGenerics.read(history)
-        .select("started_at", "options", "status", "source_snapshots").build()) {
-      for (Record r : rows) {
-        if (COMPLETE.contains(r.getField("status")) && (newest == null
-            || ((OffsetDateTime) r.getField("started_at")).isAfter((OffsetDateTime) newest.getField("started_at")))) {
-          newest = r.copy();
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("reading " + history.name() + ": " + e.getMessage(), e);
-    }
-    return newest;
-  }
-
-  /** The run's row, as {@link RunHistory#record} writes it. */
-  private static void record(Table history, RunReport r) {
-    Record row = GenericRecord.create(history.schema());
-    row.setField("run_id", r.runId());
-    row.setField("started_at", OffsetDateTime.ofInstant(r.startedAt(), ZoneOffset.UTC));
-    row.setField("ended_at", OffsetDateTime.ofInstant(r.endedAt(), ZoneOffset.UTC));
-    row.setField("options", r.options());
-    row.setField("status", r.status());
-    row.setField("source_snapshots", r.sourceSnapshots());
-    row.setField("rows_written", Map.of());
-    row.setField("rows_dropped", Map.of());
-    row.setField("quality", List.of());
-    row.setField("error", null);
-    RecordAppender.append(history, List.of(row), Map.of());
   }
 }
