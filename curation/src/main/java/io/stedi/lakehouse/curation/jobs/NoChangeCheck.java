@@ -27,18 +27,18 @@ public final class NoChangeCheck {
    * What the next run has to do, from the catalog alone.
    *
    * @param noChange the recorded no-change run, or null when there is something to do
-   * @param rowsToRead an estimate of the landing rows the run reads: the readings appended since the last complete
-   *     run when only readings were appended (an incremental run), else every landing row (a full run); 0 when
-   *     nothing changed
+   * @param landingRows the rows in the landing tables, the size of the work: a full run reads them all, and an
+   *     incremental one, though it reads only the new readings, joins them with time ranges of the trusted tables
+   *     (measured at 50 M readings: no faster with the quick JIT compiler than with the optimising one)
    */
-  public record Preflight(RunReport noChange, long rowsToRead) {}
+  public record Preflight(RunReport noChange, long landingRows) {}
 
   /** The recorded no-change run, or null when there is something to do (or no earlier run to compare with). */
   public static RunReport check(Catalog catalog, CurationConfig config) {
     return preflight(catalog, config).noChange();
   }
 
-  /** {@link #check}, and when there is something to do, how many landing rows the run would read. */
+  /** {@link #check}, and the number of landing rows. */
   public static Preflight preflight(Catalog catalog, CurationConfig config) {
     Instant start = Instant.now();
     Map<String, Snapshot> current = new LinkedHashMap<>();
@@ -57,39 +57,12 @@ public final class NoChangeCheck {
     Map<String, Long> ids = new LinkedHashMap<>();
     current.forEach((table, s) -> ids.put(table, s == null ? -1L : s.snapshotId()));
     if (!landingExists || !read.equals(ids) || !history.outputsExist()) {
-      return new Preflight(null, appendedRows(catalog, current, read, config));
+      return new Preflight(null, totalRows(current.values()));
     }
     RunReport report = new RunReport(UUID.randomUUID().toString(), start, Instant.now(), config.optionsText(),
         "no_change", ids, Map.of(), Map.of(), List.of(), null);
     history.record(report);
     return new Preflight(report, 0);
-  }
-
-  /**
-   * The readings appended since the snapshots the last run read, when the registration table did not change and
-   * every reading table only grew (what an incremental run reads, roughly); otherwise every landing row.
-   */
-  private static long appendedRows(Catalog catalog, Map<String, Snapshot> current, Map<String, Long> read,
-      CurationConfig config) {
-    long appended = 0;
-    for (Zone z : Zone.values()) {
-      Snapshot now = current.get(z.landingTable());
-      Long before = read.get(z.landingTable());
-      long nowId = now == null ? -1L : now.snapshotId();
-      if (before == null || (z.registration() && before != nowId) || !config.get(CurationConfig.INCREMENTAL)
-          || config.mlToleranceMillis() > 0) {
-        return totalRows(current.values());
-      }
-      if (before != nowId) {
-        Snapshot then = before < 0 ? null : catalog.loadTable(LandingTables.id(z)).snapshot(before);
-        long grown = rows(now) - rows(then);
-        if ((before >= 0 && then == null) || grown < 0) {
-          return totalRows(current.values());
-        }
-        appended += grown;
-      }
-    }
-    return appended;
   }
 
   private static long totalRows(Iterable<Snapshot> snapshots) {
