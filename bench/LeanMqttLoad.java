@@ -17,10 +17,11 @@ import org.HdrHistogram.Recorder;
 /**
  * A lean MQTT QoS 1 load client for comparing servers, not a simulator: C connections, each keeping a fixed window
  * of W publishes in flight (a permit per PUBACK), one ~90-byte Step Trainer reading per message, no ledger and no
- * per-message bookkeeping beyond one HdrHistogram record. Every reading is distinct (the time counts up per
- * connection), so a server that deduplicates by content stores them all. The messages are built before the
- * measurement starts (PER_CONNECTION of them per connection, reused round-robin only if the run outlasts them), so
- * the client spends its CPU on the protocol, not on formatting payloads.
+ * per-message bookkeeping beyond one HdrHistogram record. Every reading is distinct, within a run and from earlier
+ * runs (the time counts up per connection from a wall-clock start), so a server that deduplicates by content stores
+ * them all. The messages are built before the measurement starts ({@code -Dlean.messages} in all, never reused: a
+ * connection that runs out stops with an error), so the client spends its CPU on the protocol, not on formatting
+ * payloads. {@code -Dlean.rate=N} caps the offered load at N msgs/s in all.
  *
  * <p>Usage: {@code java -cp 'device-sim/target/lib/*' bench/LeanMqttLoad.java HOST PORT CONNECTIONS WINDOW SECONDS
  * [CREDENTIALS.json]}. With a credentials file (from {@code bin/stedi devices provision}) connection i logs in as
@@ -45,6 +46,13 @@ public final class LeanMqttLoad {
         throw new IllegalArgumentException(connections + " connections need as many devices; the file has " + creds.size());
       }
     }
+    // Timestamps no earlier run used (as in RawMqttLoad): the writer dedups identical readings by content, so a
+    // second run that resent the first run's readings would measure the duplicate path (acknowledged without a
+    // write). Every connection publishes as a different serial, so they may share timestamps.
+    long firstTime = 1_000_000_000_000L + (System.currentTimeMillis() - 1_764_547_200_000L) * 50;
+    // -Dlean.rate=N caps the offered load at N msgs/s in all: each connection sends at N / connections per second
+    long rate = Long.getLong("lean.rate", 0);
+    long intervalNanos = rate == 0 ? 0 : 1_000_000_000L * connections / rate;
     AtomicLong acked = new AtomicLong();
     AtomicBoolean counting = new AtomicBoolean();
     AtomicBoolean running = new AtomicBoolean(true);
@@ -64,9 +72,8 @@ public final class LeanMqttLoad {
       clients.add(client);
       String topic = "stedi/step-trainer/" + serial + "/readings";
       Mqtt3Publish[] messages = new Mqtt3Publish[perConnection];
-      long base = 1_700_000_000_000L + c * 1_000_000_000L;
       for (int i = 0; i < perConnection; i++) {
-        long time = base + i;
+        long time = firstTime + i;
         messages[i] = Mqtt3Publish.builder().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
             .payload(("{\"sensorReadingTime\":" + time + ",\"serialNumber\":\"" + serial
                 + "\",\"distanceFromObject\":" + (time % 400) + "}").getBytes(StandardCharsets.UTF_8)).build();
@@ -74,7 +81,12 @@ public final class LeanMqttLoad {
       Thread t = new Thread(() -> {
         Semaphore inFlight = new Semaphore(window);
         int next = 0;
+        long due = System.nanoTime();
         while (running.get()) {
+          if (intervalNanos > 0) {
+            due += intervalNanos;
+            java.util.concurrent.locks.LockSupport.parkNanos(due - System.nanoTime());
+          }
           try {
             if (!inFlight.tryAcquire(100, TimeUnit.MILLISECONDS)) {
               continue;
@@ -82,8 +94,12 @@ public final class LeanMqttLoad {
           } catch (InterruptedException e) {
             return;
           }
-          Mqtt3Publish m = messages[next];
-          next = next + 1 == messages.length ? 0 : next + 1;
+          if (next == messages.length) {
+            // every message of this connection was sent once: resending would measure the duplicate path
+            throw new IllegalStateException("lean-" + serial + ": all " + messages.length
+                + " messages sent; raise -Dlean.messages");
+          }
+          Mqtt3Publish m = messages[next++];
           long start = System.nanoTime();
           client.publish(m).whenComplete((r, err) -> {
             inFlight.release();
