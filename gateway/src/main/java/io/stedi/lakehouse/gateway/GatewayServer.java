@@ -69,7 +69,8 @@ public final class GatewayServer implements AutoCloseable {
     GatewayMetrics metrics = new GatewayMetrics(coordinator);
     IngestService ingest = new IngestService(vertx, coordinator, metrics, idempotency,
         lake.get(LakehouseConfig.QUARANTINE_PAYLOAD_BYTES), erasure, credentials,
-        config.get(GatewayConfig.WAL_SHARE_PERCENT), config.get(GatewayConfig.WAL_SHARE_THRESHOLD_PERCENT));
+        config.get(GatewayConfig.WAL_SHARE_PERCENT), config.get(GatewayConfig.WAL_SHARE_THRESHOLD_PERCENT),
+        config.get(GatewayConfig.WAL_PACE_THRESHOLD_PERCENT));
     MqttIngestVerticle mqtt = new MqttIngestVerticle(config, credentials, ingest);
     GatewayStatus status = new GatewayStatus(metrics, coordinator);
     java.util.concurrent.atomic.AtomicInteger httpPort = new java.util.concurrent.atomic.AtomicInteger(-1);

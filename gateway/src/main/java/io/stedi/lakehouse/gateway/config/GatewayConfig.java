@@ -42,6 +42,11 @@ public final class GatewayConfig {
   public static final ConfigKey<Integer> WAL_SHARE_THRESHOLD_PERCENT = ConfigKey.integer(
       "gateway.wal.share-threshold-percent", "25", "Write-ahead log fill (percent of wal.max-bytes) above which "
           + "senders are held to gateway.wal.share-percent.");
+  public static final ConfigKey<Integer> WAL_PACE_THRESHOLD_PERCENT = ConfigKey.integer(
+      "gateway.wal.pace-threshold-percent", "5", "Write-ahead log fill (percent of wal.max-bytes) above which "
+          + "acknowledgements of durable data are held back, more the fuller the log (up to 100 ms at "
+          + "gateway.wal.share-threshold-percent), so that senders slow to the rate commits keep up with; at or above "
+          + "the share threshold: no pacing.");
   public static final ConfigKey<Integer> MQTT_MAX_KEEP_ALIVE = ConfigKey.integer("gateway.mqtt.max-keep-alive-seconds",
       "300", "Largest keep-alive a device may ask for: MQTT 5 devices asking for more (or 0) are told this value; "
           + "MQTT 3.1.1 devices asking for more or for 0 are refused (CONNACK 2).");
@@ -82,7 +87,8 @@ public final class GatewayConfig {
       MQTT_MAX_MESSAGE_BYTES, MQTT_MAX_CONNECTIONS_PER_DEVICE, MQTT_MAX_CONNECTIONS, MQTT_SESSION_EXPIRY,
       MQTT_MAX_KEEP_ALIVE, HTTP_MAX_BATCH, HTTP_EVENT_LOOPS, HTTP_IDLE_TIMEOUT, HTTP_MAX_BODY_BYTES,
       IDEMPOTENCY_RETENTION, CREDENTIALS_FILE, BRIDGE_URL, BRIDGE_TOPIC, BRIDGE_CLIENT_ID, BRIDGE_USER, BRIDGE_PASSWORD,
-      CREDENTIALS_REFRESH, STATUS_PUBLIC, ERASURE_REFRESH, WAL_SHARE_PERCENT, WAL_SHARE_THRESHOLD_PERCENT);
+      CREDENTIALS_REFRESH, STATUS_PUBLIC, ERASURE_REFRESH, WAL_SHARE_PERCENT, WAL_SHARE_THRESHOLD_PERCENT,
+      WAL_PACE_THRESHOLD_PERCENT);
 
   private final Map<ConfigKey<?>, Object> values;
   private final LakehouseConfig lakehouse;
@@ -147,6 +153,9 @@ public final class GatewayConfig {
     }
     if (get(WAL_SHARE_PERCENT) < 1 || get(WAL_SHARE_PERCENT) > 100) {
       throw new IllegalArgumentException("gateway.wal.share-percent must be 1..100");
+    }
+    if (get(WAL_PACE_THRESHOLD_PERCENT) < 0 || get(WAL_PACE_THRESHOLD_PERCENT) > 100) {
+      throw new IllegalArgumentException("gateway.wal.pace-threshold-percent must be between 0 and 100");
     }
     if (get(WAL_SHARE_THRESHOLD_PERCENT) < 0 || get(WAL_SHARE_THRESHOLD_PERCENT) > 100) {
       throw new IllegalArgumentException("gateway.wal.share-threshold-percent must be 0..100");

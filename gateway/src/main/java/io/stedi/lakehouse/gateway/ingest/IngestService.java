@@ -12,6 +12,7 @@ import io.stedi.lakehouse.parse.LandingRow;
 import io.stedi.lakehouse.parse.Rejection;
 import io.stedi.lakehouse.table.Zone;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -46,9 +47,10 @@ public final class IngestService {
    *     (100: no shares)
    */
   public IngestService(Vertx vertx, CommitCoordinator coordinator, GatewayMetrics metrics, IdempotencyStore idempotency,
-      int maxPayloadBytes, ErasureGuard erasure, CredentialStore credentials, int sharePercent, int thresholdPercent) {
+      int maxPayloadBytes, ErasureGuard erasure, CredentialStore credentials, int sharePercent, int thresholdPercent,
+      int pacePercent) {
     this.shares = new WalShares(coordinator::walBytes, coordinator.walMaxBytes(), thresholdPercent / 100.0,
-        sharePercent / 100.0);
+        sharePercent / 100.0, pacePercent / 100.0);
     this.credentials = credentials;
     this.erasure = erasure;
     this.vertx = vertx;
@@ -113,9 +115,18 @@ public final class IngestService {
         return lsn;
       }));
     }
-    return durable.<IngestOutcome>map(lsn -> {
+    return durable.<IngestOutcome>compose(lsn -> {
           meter.acknowledged(n, System.nanoTime() - arrived);
-          return new IngestOutcome.Stored(n);
+          IngestOutcome stored = new IngestOutcome.Stored(n);
+          long hold = shares.ackDelayMillis();
+          if (hold == 0) {
+            return Future.succeededFuture(stored);
+          }
+          // durable already; only the answer waits, so that the sender slows to what the commits keep up with
+          metrics.paced(protocol, n);
+          Promise<IngestOutcome> later = Promise.promise();
+          vertx.setTimer(hold, id -> later.complete(stored));
+          return later.future();
         }).otherwise(err -> {
           lifting.forEach(erasure::registrationFailed);
           return new IngestOutcome.Unavailable(err, isBackPressure(err));

@@ -8,22 +8,32 @@ import java.util.function.LongSupplier;
  * counted (the normal case: commits keep up, no per-message bookkeeping). Once it is above, every sender (a device,
  * an app token) may add at most {@code share} of the budget until the log drains below the threshold again, so that
  * one device or token that floods the gateway while commits lag cannot fill the log that every other sender needs.
+ *
+ * <p>Before that, from {@code pace} of the budget up, acknowledgements are held back a little ({@link #ackDelayMillis}),
+ * more the fuller the log, up to {@value #MAX_ACK_DELAY_MILLIS} ms at the threshold: a sender with a window of
+ * requests in flight (HTTP clients, MQTT QoS 1 devices) then slows to the rate the commits keep up with, instead of
+ * filling the log and being refused. Kafka's client quotas throttle the same way, by delaying responses.
  */
 final class WalShares {
   private final LongSupplier used;
   private final long thresholdBytes;
   private final long shareBytes;
   private final ConcurrentHashMap<String, Long> counted = new ConcurrentHashMap<>();
+  /** Longest hold of an acknowledgement, reached when the log is at the share threshold. */
+  static final long MAX_ACK_DELAY_MILLIS = 100;
+  private final long paceBytes;
 
   /**
    * @param used bytes in the log now
    * @param maxBytes the log's budget
    * @param threshold fraction of the budget above which senders are counted (0..1)
    * @param share fraction of the budget one sender may add while counted (0..1; 1 turns shares off)
+   * @param pace fraction of the budget above which acknowledgements are held back (at or above {@code threshold}: never)
    */
-  WalShares(LongSupplier used, long maxBytes, double threshold, double share) {
+  WalShares(LongSupplier used, long maxBytes, double threshold, double share, double pace) {
     this.used = used;
     this.thresholdBytes = (long) (maxBytes * threshold);
+    this.paceBytes = pace >= threshold ? Long.MAX_VALUE : (long) (maxBytes * pace);
     this.shareBytes = share >= 1 ? Long.MAX_VALUE : (long) (maxBytes * share);
   }
 
@@ -45,6 +55,19 @@ final class WalShares {
       return admitted[0] ? before + bytes : before;
     });
     return admitted[0];
+  }
+
+  /**
+   * How long to hold an acknowledgement now: 0 below the pacing fill, then growing in proportion to the fill up to
+   * {@value #MAX_ACK_DELAY_MILLIS} ms at the share threshold.
+   */
+  long ackDelayMillis() {
+    long u = used.getAsLong();
+    if (u <= paceBytes) {
+      return 0;
+    }
+    double f = Math.min(1.0, (double) (u - paceBytes) / Math.max(1, thresholdBytes - paceBytes));
+    return Math.max(1, Math.round(f * MAX_ACK_DELAY_MILLIS));
   }
 
   /** Senders currently counted (for tests and the log line). */

@@ -126,6 +126,12 @@ public final class GatewayMetrics {
         .increment(n);
   }
 
+  /** Readings whose acknowledgement was held back because the write-ahead log was filling (see gateway.wal.pace-threshold-percent). */
+  public void paced(String protocol, long n) {
+    Counter.builder("stedi_readings_paced").description("Readings whose acknowledgement was held back while the "
+        + "write-ahead log was filling (durable already)").tag("protocol", protocol).register(registry).increment(n);
+  }
+
   public AtomicInteger connectedDevices() {
     return connectedDevices;
   }

@@ -55,9 +55,10 @@ class GatewayConfigTest {
     assertThat(c.get(GatewayConfig.MQTT_SESSION_EXPIRY)).isEqualTo(Duration.ofHours(2));
     assertThat(c.get(GatewayConfig.WAL_SHARE_PERCENT)).isEqualTo(10);
     assertThat(c.get(GatewayConfig.WAL_SHARE_THRESHOLD_PERCENT)).isEqualTo(25);
+    assertThat(c.get(GatewayConfig.WAL_PACE_THRESHOLD_PERCENT)).isEqualTo(5);
     assertThat(c.get(GatewayConfig.CREDENTIALS_REFRESH)).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.get(GatewayConfig.STATUS_PUBLIC)).isFalse();
-    assertThat(GatewayConfig.KEYS).as("a new key needs a pinned default above").hasSize(26);
+    assertThat(GatewayConfig.KEYS).as("a new key needs a pinned default above").hasSize(27);
     assertThat(c.tls()).isFalse();
     assertThat(c.lakehouse().get(LakehouseConfig.INSTANCE_ID)).isEqualTo("writer-1");
   }

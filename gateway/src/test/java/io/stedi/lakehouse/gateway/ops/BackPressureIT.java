@@ -69,6 +69,12 @@ class BackPressureIT {
       assertThat(r.headers().firstValue("Retry-After")).contains("1");
       assertThat(r.body()).contains("\"error\":\"unavailable\"");
       assertThat(ready(gw)).isEqualTo(503);
+      // on its way to full, past gateway.wal.pace-threshold-percent (5 % by default), acknowledgements were held back
+      String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.httpPort() + "/metrics"))
+          .build(), HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(metrics.lines().filter(l -> l.startsWith("stedi_readings_paced_total{protocol=\"https\"}"))
+          .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum())
+          .as(metrics).isPositive();
 
       Mqtt5AsyncClient device = MqttClient.builder().useMqttVersion5().identifier("st-1").serverHost("127.0.0.1")
           .serverPort(gw.mqttPort()).simpleAuth().username("st-1").password(secret.getBytes(StandardCharsets.UTF_8))
