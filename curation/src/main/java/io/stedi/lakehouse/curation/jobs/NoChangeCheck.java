@@ -33,12 +33,10 @@ public final class NoChangeCheck {
    */
   public record Preflight(RunReport noChange, long landingRows) {}
 
-  /** The recorded no-change run, or null when there is something to do (or no earlier run to compare with). */
-  public static RunReport check(Catalog catalog, CurationConfig config) {
-    return preflight(catalog, config).noChange();
-  }
-
-  /** {@link #check}, and the number of landing rows. */
+  /**
+   * The recorded no-change run when nothing is new (null when there is something to do, or no earlier run to compare
+   * with), and the number of landing rows.
+   */
   public static Preflight preflight(Catalog catalog, CurationConfig config) {
     Instant start = Instant.now();
     Map<String, Snapshot> current = new LinkedHashMap<>();
