@@ -350,6 +350,11 @@ public final class CommitCoordinator implements Closeable {
     return wal.liveBytes();
   }
 
+  /** Bytes acknowledged since start and not committed yet (the commit backlog; see WriteAheadLog#pendingBytes). */
+  public long walPendingBytes() {
+    return wal.pendingBytes();
+  }
+
   /** The write-ahead log's budget. */
   public long walMaxBytes() {
     return wal.maxBytes();

@@ -66,6 +66,11 @@ public final class WriteAheadLog implements Closeable {
   private final Object segmentsLock = new Object();
   private final List<Segment> segments = new ArrayList<>();
   private final AtomicLong liveBytes = new AtomicLong();
+  /** Frame bytes written since this log was opened, and of those, the bytes through the last committed LSN. */
+  private final AtomicLong writtenBytes = new AtomicLong();
+  private final AtomicLong committedBytes = new AtomicLong();
+  /** (last LSN, writtenBytes after it) of each group commit not yet known to be committed, oldest first. */
+  private final java.util.ArrayDeque<long[]> groupEnds = new java.util.ArrayDeque<>();
   private final AtomicLong reservedBytes = new AtomicLong();
   private final AtomicLong failedWrites = new AtomicLong();
   private final AtomicLong groupCommits = new AtomicLong();
@@ -363,6 +368,10 @@ public final class WriteAheadLog implements Closeable {
     seg.size += total;
     seg.lastLsn = nextLsn - 1;
     liveBytes.addAndGet(total);
+    long written = writtenBytes.addAndGet(total);
+    synchronized (groupEnds) {
+      groupEnds.addLast(new long[] {nextLsn - 1, written});
+    }
     reservedBytes.addAndGet(-(total - Segment.HEADER));
     durableLsn = nextLsn - 1;
     long lsn = first;
@@ -404,6 +413,15 @@ public final class WriteAheadLog implements Closeable {
   /** Bytes held by live segments. */
   public long liveBytes() {
     return liveBytes.get();
+  }
+
+  /**
+   * Bytes written since this log was opened and not committed yet (through {@link #truncateThrough}): the commit
+   * backlog. Unlike {@link #liveBytes} it does not count committed records still in a live segment (a segment is
+   * deleted only whole), so it falls to 0 whenever the commits have caught up.
+   */
+  public long pendingBytes() {
+    return Math.max(0, writtenBytes.get() - committedBytes.get());
   }
 
   /** The disk budget (wal.max-bytes). */
@@ -503,6 +521,11 @@ public final class WriteAheadLog implements Closeable {
 
   /** Deletes every segment whose records all have LSN at most {@code lsn} (they are committed). */
   public void truncateThrough(long lsn) {
+    synchronized (groupEnds) {
+      for (long[] g; (g = groupEnds.peekFirst()) != null && g[0] <= lsn; groupEnds.pollFirst()) {
+        committedBytes.set(g[1]);
+      }
+    }
     List<Segment> drop = new ArrayList<>();
     synchronized (segmentsLock) {
       // never the active (last) segment

@@ -90,6 +90,27 @@ class WriteAheadLogTest {
     }
   }
 
+  /**
+   * The commit backlog counts what is not committed yet, not what a live segment still holds: it falls to 0 once
+   * everything is committed although the active segment (never deleted) keeps its committed records.
+   */
+  @Test
+  void pendingBytesAreTheUncommittedBacklog() throws Exception {
+    try (WriteAheadLog wal = WriteAheadLog.open(dir, 1 << 20, 1 << 16, 0)) {
+      byte[] kb = new byte[1000];
+      for (int i = 0; i < 10; i++) {
+        wal.append(kb).get();
+      }
+      long all = wal.pendingBytes();
+      assertThat(all).isGreaterThanOrEqualTo(10 * 1000);
+      wal.truncateThrough(4);
+      assertThat(wal.pendingBytes()).as("five of ten records committed").isEqualTo(all / 2);
+      wal.truncateThrough(9);
+      assertThat(wal.pendingBytes()).isZero();
+      assertThat(wal.liveBytes()).as("the active segment keeps the committed records").isGreaterThanOrEqualTo(all);
+    }
+  }
+
   @Test
   void budgetGivesBackPressureUntilTruncated() throws Exception {
     try (WriteAheadLog wal = WriteAheadLog.open(dir, 8192, 4096, 0)) {

@@ -43,10 +43,10 @@ public final class GatewayConfig {
       "gateway.wal.share-threshold-percent", "25", "Write-ahead log fill (percent of wal.max-bytes) above which "
           + "senders are held to gateway.wal.share-percent.");
   public static final ConfigKey<Integer> WAL_PACE_THRESHOLD_PERCENT = ConfigKey.integer(
-      "gateway.wal.pace-threshold-percent", "5", "Write-ahead log fill (percent of wal.max-bytes) above which "
-          + "acknowledgements of durable data are held back, more the fuller the log (up to 100 ms at "
-          + "gateway.wal.share-threshold-percent), so that senders slow to the rate commits keep up with; at or above "
-          + "the share threshold: no pacing.");
+      "gateway.wal.pace-threshold-percent", "5", "Commit backlog (bytes acknowledged and not committed yet, percent of "
+          + "wal.max-bytes) above which acknowledgements of durable data are held back, more the larger the backlog "
+          + "(up to 100 ms at gateway.wal.share-threshold-percent), so that senders slow to the rate commits keep up "
+          + "with; at or above the share threshold: no pacing.");
   public static final ConfigKey<Integer> MQTT_MAX_KEEP_ALIVE = ConfigKey.integer("gateway.mqtt.max-keep-alive-seconds",
       "300", "Largest keep-alive a device may ask for: MQTT 5 devices asking for more (or 0) are told this value; "
           + "MQTT 3.1.1 devices asking for more or for 0 are refused (CONNACK 2).");

@@ -45,13 +45,14 @@ public final class IngestService {
   /**
    * @param sharePercent most of the log budget one sender may add while the log is above {@code thresholdPercent}
    *     (100: no shares)
-   * @param pacePercent log fill above which acknowledgements are held back, up to 100 ms at {@code thresholdPercent}
-   *     (at or above it: no pacing)
+   * @param pacePercent commit backlog (percent of the log budget) above which acknowledgements are held back, up to
+   *     100 ms at {@code thresholdPercent} (at or above it: no pacing)
    */
   public IngestService(Vertx vertx, CommitCoordinator coordinator, GatewayMetrics metrics, IdempotencyStore idempotency,
       int maxPayloadBytes, ErasureGuard erasure, CredentialStore credentials, int sharePercent, int thresholdPercent,
       int pacePercent) {
-    this.shares = new WalShares(coordinator::walBytes, coordinator.walMaxBytes(), thresholdPercent / 100.0,
+    this.shares = new WalShares(coordinator::walBytes, coordinator::walPendingBytes, coordinator.walMaxBytes(),
+        thresholdPercent / 100.0,
         sharePercent / 100.0, pacePercent / 100.0);
     this.credentials = credentials;
     this.erasure = erasure;

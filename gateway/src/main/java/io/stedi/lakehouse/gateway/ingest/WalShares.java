@@ -9,13 +9,15 @@ import java.util.function.LongSupplier;
  * an app token) may add at most {@code share} of the budget until the log drains below the threshold again, so that
  * one device or token that floods the gateway while commits lag cannot fill the log that every other sender needs.
  *
- * <p>Before that, from {@code pace} of the budget up, acknowledgements are held back a little ({@link #ackDelayMillis}),
- * more the fuller the log, up to {@value #MAX_ACK_DELAY_MILLIS} ms at the threshold: a sender with a window of
+ * <p>Before that, once the commit backlog (bytes acknowledged and not committed yet) passes {@code pace} of the budget,
+ * acknowledgements are held back a little ({@link #ackDelayMillis}), more the larger the backlog, up to
+ * {@value #MAX_ACK_DELAY_MILLIS} ms when it reaches the threshold: a sender with a window of
  * requests in flight (HTTP clients, MQTT QoS 1 devices) then slows to the rate the commits keep up with, instead of
  * filling the log and being refused. Kafka's client quotas throttle the same way, by delaying responses.
  */
 final class WalShares {
   private final LongSupplier used;
+  private final LongSupplier pending;
   private final long thresholdBytes;
   private final long shareBytes;
   private final ConcurrentHashMap<String, Long> counted = new ConcurrentHashMap<>();
@@ -25,13 +27,15 @@ final class WalShares {
 
   /**
    * @param used bytes in the log now
+   * @param pending bytes acknowledged and not committed yet
    * @param maxBytes the log's budget
    * @param threshold fraction of the budget above which senders are counted (0..1)
    * @param share fraction of the budget one sender may add while counted (0..1; 1 turns shares off)
    * @param pace fraction of the budget above which acknowledgements are held back (at or above {@code threshold}: never)
    */
-  WalShares(LongSupplier used, long maxBytes, double threshold, double share, double pace) {
+  WalShares(LongSupplier used, LongSupplier pending, long maxBytes, double threshold, double share, double pace) {
     this.used = used;
+    this.pending = pending;
     this.thresholdBytes = (long) (maxBytes * threshold);
     this.paceBytes = pace >= threshold ? Long.MAX_VALUE : (long) (maxBytes * pace);
     this.shareBytes = share >= 1 ? Long.MAX_VALUE : (long) (maxBytes * share);
@@ -58,11 +62,11 @@ final class WalShares {
   }
 
   /**
-   * How long to hold an acknowledgement now: 0 below the pacing fill, then growing in proportion to the fill up to
-   * {@value #MAX_ACK_DELAY_MILLIS} ms at the share threshold.
+   * How long to hold an acknowledgement now: 0 while the commit backlog is below the pacing fill, then growing in
+   * proportion to it up to {@value #MAX_ACK_DELAY_MILLIS} ms at the share threshold.
    */
   long ackDelayMillis() {
-    long u = used.getAsLong();
+    long u = pending.getAsLong();
     if (u <= paceBytes) {
       return 0;
     }

@@ -25,6 +25,8 @@ public final class GatewayMetrics {
   public GatewayMetrics(CommitCoordinator coordinator) {
     Gauge.builder("stedi_wal_bytes", coordinator, CommitCoordinator::walBytes)
         .description("Bytes in the write-ahead log").register(registry);
+    Gauge.builder("stedi_wal_pending_bytes", coordinator, CommitCoordinator::walPendingBytes)
+        .description("Write-ahead log bytes acknowledged and not committed yet (the commit backlog)").register(registry);
     Gauge.builder("stedi_wal_max_bytes", coordinator, CommitCoordinator::walMaxBytes)
         .description("Write-ahead log budget (wal.max-bytes)").register(registry);
     Gauge.builder("stedi_freshness_lag_seconds", coordinator, c -> c.freshnessLagMillis() / 1000.0)
