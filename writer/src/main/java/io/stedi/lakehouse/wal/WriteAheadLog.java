@@ -71,6 +71,7 @@ public final class WriteAheadLog implements Closeable {
   private final AtomicLong committedBytes = new AtomicLong();
   /** (last LSN, writtenBytes after it) of each group commit not yet known to be committed, oldest first. */
   private final java.util.ArrayDeque<long[]> groupEnds = new java.util.ArrayDeque<>();
+  private static final int MAX_GROUP_ENDS = 65_536;
   private final AtomicLong reservedBytes = new AtomicLong();
   private final AtomicLong failedWrites = new AtomicLong();
   private final AtomicLong groupCommits = new AtomicLong();
@@ -370,7 +371,15 @@ public final class WriteAheadLog implements Closeable {
     liveBytes.addAndGet(total);
     long written = writtenBytes.addAndGet(total);
     synchronized (groupEnds) {
-      groupEnds.addLast(new long[] {nextLsn - 1, written});
+      long[] last = groupEnds.peekLast();
+      if (last != null && groupEnds.size() >= MAX_GROUP_ENDS) {
+        // commits are not coming (an outage): stretch the newest entry instead of growing without bound; the
+        // backlog then looks a little larger than it is until the commits catch up with that entry
+        last[0] = nextLsn - 1;
+        last[1] = written;
+      } else {
+        groupEnds.addLast(new long[] {nextLsn - 1, written});
+      }
     }
     reservedBytes.addAndGet(-(total - Segment.HEADER));
     durableLsn = nextLsn - 1;
