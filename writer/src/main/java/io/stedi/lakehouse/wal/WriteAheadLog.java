@@ -308,7 +308,6 @@ public final class WriteAheadLog implements Closeable {
           bytes += p.payload.length;
         }
         writeAndSync(batch);
-        groupCommits.incrementAndGet();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -382,6 +381,8 @@ public final class WriteAheadLog implements Closeable {
       }
     }
     reservedBytes.addAndGet(-(total - Segment.HEADER));
+    // counted before any of its futures completes, so that a caller who saw its append done sees its group counted
+    groupCommits.incrementAndGet();
     durableLsn = nextLsn - 1;
     long lsn = first;
     for (Pending p : batch) {
