@@ -27,6 +27,11 @@ hold_build_lock() {
 # Copies bin/stedi and every module's jar + lib into $WORK/dist (building them first if missing).
 snapshot_dist() {
   local m
+  # KEEP_DIST=1 reuses the copy already in $WORK/dist (an A/B run of an older build against the current one)
+  if [[ "${KEEP_DIST:-0}" == 1 && -x "$WORK/dist/bin/stedi" ]]; then
+    STEDI="$WORK/dist/bin/stedi"
+    return
+  fi
   for m in writer gateway device-sim; do
     if [[ ! -f "$ROOT/$m/target/stedi-$m.jar" ]]; then
       (cd "$ROOT" && mvn -B -q -o -DskipTests package) >&2

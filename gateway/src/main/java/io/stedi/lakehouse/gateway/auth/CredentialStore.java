@@ -121,6 +121,29 @@ public final class CredentialStore {
     return d != null && !d.revoked();
   }
 
+  /**
+   * {@link #deviceActive} for one device, re-read only when the credentials change (every change installs new
+   * contents): an MQTT connection checks it on every publish, and a sorted-map lookup per message showed in its
+   * profile. For one connection's thread.
+   */
+  public java.util.function.BooleanSupplier deviceActiveCheck(String serial) {
+    return new java.util.function.BooleanSupplier() {
+      private Contents seen;
+      private boolean active;
+
+      @Override
+      public boolean getAsBoolean() {
+        Contents now = contents;
+        if (now != seen) {
+          Device d = serial == null ? null : now.devices().get(serial);
+          active = d != null && !d.revoked();
+          seen = now;
+        }
+        return active;
+      }
+    };
+  }
+
   /** When the device's current secret was issued (ISO-8601), or null for an unknown or revoked device. */
   public String deviceCreatedAt(String serial) {
     Device d = serial == null ? null : contents.devices().get(serial);

@@ -34,7 +34,8 @@ public final class IngestService {
   private final GatewayMetrics metrics;
   private final IdempotencyStore idempotency;
   private final int maxPayloadBytes;
-  private final String instance;
+  /** Each protocol's delivery-key prefix {@code <protocol>:<instance>:<start-millis>-}, built once. */
+  private final java.util.Map<Protocol, String> keyPrefixes = new java.util.EnumMap<>(Protocol.class);
   private final AtomicLong sequence = new AtomicLong();
   private final ErasureGuard erasure;
   private final CredentialStore credentials;
@@ -61,9 +62,9 @@ public final class IngestService {
     this.metrics = metrics;
     this.idempotency = idempotency;
     this.maxPayloadBytes = maxPayloadBytes;
-    this.instance = coordinator.instanceId();
     for (Protocol p : Protocol.values()) {
       meters.put(p, metrics.meters(p.label()));
+      keyPrefixes.put(p, p.label() + ":" + coordinator.instanceId() + ":" + STARTED + "-");
     }
   }
 
@@ -102,7 +103,7 @@ public final class IngestService {
           (origin.kind() == IdentityKind.SERIAL ? "this device" : "this token")
               + " has used its share of the gateway's write-ahead log while commits catch up; retry shortly"), true));
     }
-    List<WalEntry> entries = landing(rows, req.protocol().source(), newDeliveryKey(protocol));
+    List<WalEntry> entries = landing(rows, req.protocol().source(), newDeliveryKey(req.protocol()));
     WalEntry side = req.sideEntry() == null ? null : req.sideEntry().apply(n);
     if (side != null) {
       entries.add(side);
@@ -111,7 +112,7 @@ public final class IngestService {
     // a forgotten customer's new registration lifts the refusal only once its record is durable
     List<String> lifting = zone.registration() ? lifting(zone, rows) : List.of();
     lifting.forEach(erasure::customerRegistering);
-    Future<Long> durable = append(entries);
+    Future<Long> durable = append(entries, req.context());
     if (!lifting.isEmpty()) {
       durable = durable.compose(lsn -> vertx.executeBlocking(() -> {
         lifting.forEach(erasure::customerRegistered);
@@ -126,7 +127,7 @@ public final class IngestService {
             return Future.succeededFuture(stored);
           }
           // durable already; only the answer waits, so that the sender slows to what the commits keep up with
-          metrics.paced(protocol, n);
+          meter.paced(n);
           Promise<IngestOutcome> later = Promise.promise();
           vertx.setTimer(hold, id -> later.complete(stored));
           return later.future();
@@ -166,8 +167,8 @@ public final class IngestService {
 
   private Future<IngestOutcome> reject(IngestRequest req, ReadingBatch batch, boolean erased) {
     int n = Math.max(1, batch.problems().size());
-    String protocol = req.protocol().label();
-    metrics.received(protocol, n);
+    Protocol protocol = req.protocol();
+    meters.get(protocol).received(n);
     Origin o = req.origin();
     // a refusal of an erased identity keeps neither the content nor the device's serial (it would put the
     // erased identity back into the warehouse)
@@ -188,8 +189,8 @@ public final class IngestService {
       + " data is accepted again after they register again (POST /v1/customers) or the device is provisioned again";
 
   /** A key prefix unique to one delivery: {@code <protocol>:<instance>:<start-millis>-<seq>}. */
-  public String newDeliveryKey(String protocol) {
-    return protocol + ":" + instance + ":" + STARTED + "-" + sequence.incrementAndGet();
+  public String newDeliveryKey(Protocol protocol) {
+    return keyPrefixes.get(protocol) + sequence.incrementAndGet();
   }
 
   private static final long STARTED = System.currentTimeMillis();
@@ -209,7 +210,11 @@ public final class IngestService {
    * with {@link ErrorCode#WAL_FULL} under back-pressure.
    */
   public Future<Long> append(List<WalEntry> entries) {
-    return Future.fromCompletionStage(coordinator.append(entries), vertx.getOrCreateContext());
+    return append(entries, vertx.getOrCreateContext());
+  }
+
+  private Future<Long> append(List<WalEntry> entries, io.vertx.core.Context context) {
+    return Future.fromCompletionStage(coordinator.append(entries), context);
   }
 
   /**
@@ -217,9 +222,10 @@ public final class IngestService {
    * durable, so that callers acknowledge a rejected message only after its quarantine record is safe. Under
    * back-pressure (log full) it completes anyway: the rejection is then counted and logged but not stored.
    */
-  public Future<Void> quarantine(String protocol, String zone, String origin, Rejection r, String payload, long readings) {
-    metrics.rejected(protocol, r.code().code(), Math.max(1, readings));
-    WalEntry e = WalEntry.quarantine(zone, origin, r, truncate(payload), System.currentTimeMillis(), protocol,
+  public Future<Void> quarantine(Protocol protocol, String zone, String origin, Rejection r, String payload,
+      long readings) {
+    metrics.rejected(protocol.label(), r.code().code(), Math.max(1, readings));
+    WalEntry e = WalEntry.quarantine(zone, origin, r, truncate(payload), System.currentTimeMillis(), protocol.label(),
         newDeliveryKey(protocol) + ":q");
     return append(List.of(e)).<Void>mapEmpty().recover(err -> {
       LOG.warn("quarantine record ({}) of a {} payload not stored: {}", r.code().code(), protocol, err.toString());
@@ -275,7 +281,7 @@ public final class IngestService {
    * Records that input of a forgotten identity was refused, without its content: storing the payload in the
    * quarantine table would put the erased email or serial back into the warehouse.
    */
-  public Future<Void> refuseErased(String protocol, String zone, String origin, long readings) {
+  public Future<Void> refuseErased(Protocol protocol, String zone, String origin, long readings) {
     return quarantine(protocol, zone, origin, new Rejection(ErrorCode.FORBIDDEN, null,
         "input of an erased identity (bin/stedi forget) refused; content not kept"), null, readings);
   }

@@ -76,11 +76,22 @@ public final class GatewayMetrics {
     private final Counter received;
     private final Counter acknowledged;
     private final Timer latency;
+    private final Counter paced;
 
     private ProtocolMeters(String protocol) {
       received = receivedCounter(protocol);
       acknowledged = acknowledgedCounter(protocol);
       latency = timer(protocol);
+      paced = Counter.builder("stedi_readings_paced").description("Readings whose acknowledgement was held back "
+          + "while the write-ahead log was filling (durable already)").tag("protocol", protocol).register(registry);
+    }
+
+    /**
+     * Readings whose acknowledgement was held back because the commit backlog was growing (see
+     * gateway.wal.pace-threshold-percent).
+     */
+    public void paced(long n) {
+      paced.increment(n);
     }
 
     /** Readings that arrived. */
@@ -126,12 +137,6 @@ public final class GatewayMetrics {
   public void rejected(String protocol, String reason, long n) {
     Counter.builder("stedi_readings_rejected").tag("protocol", protocol).tag("reason", reason).register(registry)
         .increment(n);
-  }
-
-  /** Readings whose acknowledgement was held back because the write-ahead log was filling (see gateway.wal.pace-threshold-percent). */
-  public void paced(String protocol, long n) {
-    Counter.builder("stedi_readings_paced").description("Readings whose acknowledgement was held back while the "
-        + "write-ahead log was filling (durable already)").tag("protocol", protocol).register(registry).increment(n);
   }
 
   public AtomicInteger connectedDevices() {

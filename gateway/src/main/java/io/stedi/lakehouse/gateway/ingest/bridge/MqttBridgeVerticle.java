@@ -6,6 +6,7 @@ import io.stedi.lakehouse.gateway.config.GatewayConfig;
 import io.stedi.lakehouse.gateway.ingest.IngestOutcome;
 import io.stedi.lakehouse.gateway.ingest.IngestRequest;
 import io.stedi.lakehouse.gateway.ingest.IngestService;
+import io.stedi.lakehouse.gateway.ingest.Origin;
 import io.stedi.lakehouse.gateway.ingest.Protocol;
 import io.stedi.lakehouse.parse.Rejection;
 import io.stedi.lakehouse.table.Zone;
@@ -103,13 +104,14 @@ public final class MqttBridgeVerticle extends AbstractVerticle {
     Matcher t = TOPIC.matcher(m.topicName());
     Zone zone = t.matches() ? zoneOf(t.group(1)) : null;
     if (zone == null) {
-      ingest.quarantine(Protocol.BRIDGE.label(), Zone.STEP_TRAINER.cliName(), "bridge topic " + m.topicName(),
+      ingest.quarantine(Protocol.BRIDGE, Zone.STEP_TRAINER.cliName(), "bridge topic " + m.topicName(),
           new Rejection(ErrorCode.FORBIDDEN, null, "topic " + m.topicName() + " is not stedi/{zone}/{serial}/readings"
               + " of a zone devices publish"), m.payload().toString(StandardCharsets.UTF_8), 1).onComplete(x -> m.ack());
       return;
     }
     // the broker authenticated the device and enforced its topic ACL: the topic names the sender
-    store(m, IngestRequest.device(Protocol.BRIDGE, zone, t.group(2), m.payload().getBytes(), MAX_READINGS));
+    store(m, IngestRequest.device(Protocol.BRIDGE, zone, Origin.device(t.group(2)), m.payload().getBytes(),
+        MAX_READINGS, context));
   }
 
   private static Zone zoneOf(String segment) {

@@ -100,7 +100,8 @@ final class ApiV1 {
     IdempotencyStore.Entry[] record = new IdempotencyStore.Entry[1];
     IngestRequest req = new IngestRequest(Protocol.HTTPS, zone, Origin.client(t.name(), t.email(), issued(t)), bytes,
         !zone.httpBatch(), zone.httpBatch(), maxReadings, idemKey == null ? null : n -> IdempotencyStore.sideEntry(
-            record[0] = new IdempotencyStore.Entry(idemKey, bodyHash, 202, accepted(n), System.currentTimeMillis())));
+            record[0] = new IdempotencyStore.Entry(idemKey, bodyHash, 202, accepted(n), System.currentTimeMillis())),
+        ctx.vertx().getOrCreateContext());
     ingest.ingest(req).onComplete(ar -> {
       release(idemKey);
       IngestOutcome outcome = ar.result();

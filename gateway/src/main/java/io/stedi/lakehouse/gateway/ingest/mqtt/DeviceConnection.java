@@ -5,6 +5,7 @@ import io.netty.handler.codec.mqtt.MqttQoS;
 import io.stedi.lakehouse.gateway.ingest.IngestOutcome;
 import io.stedi.lakehouse.gateway.ingest.IngestRequest;
 import io.stedi.lakehouse.gateway.ingest.IngestService;
+import io.stedi.lakehouse.gateway.ingest.Origin;
 import io.stedi.lakehouse.gateway.ingest.Protocol;
 import io.stedi.lakehouse.table.Zone;
 import io.vertx.mqtt.MqttEndpoint;
@@ -32,6 +33,9 @@ final class DeviceConnection {
   private final io.vertx.core.Vertx vertx;
   private final MqttEndpoint ep;
   private final String serial;
+  /** The sender of every publish of this connection, and the context its outcomes complete on (built once). */
+  private final Origin origin;
+  private final io.vertx.core.Context context;
   private final boolean v5;
   private final IngestService ingest;
   /** The topics this device may publish to, and their zones. */
@@ -50,6 +54,8 @@ final class DeviceConnection {
     this.vertx = vertx;
     this.ep = ep;
     this.serial = serial;
+    this.origin = Origin.device(serial);
+    this.context = vertx.getOrCreateContext(); // built on the connection's event loop
     this.v5 = v5;
     this.ingest = ingest;
   }
@@ -107,7 +113,8 @@ final class DeviceConnection {
     if (qos1) {
       inFlight.add(m.messageId());
     }
-    ingest.ingest(IngestRequest.device(Protocol.MQTT, topics.get(m.topicName()), serial, m.payload().getBytes(), MAX_READINGS))
+    ingest.ingest(IngestRequest.device(Protocol.MQTT, topics.get(m.topicName()), origin, m.payload().getBytes(),
+            MAX_READINGS, context))
         .onSuccess(outcome -> {
           if (qos1) {
             inFlight.remove(m.messageId());

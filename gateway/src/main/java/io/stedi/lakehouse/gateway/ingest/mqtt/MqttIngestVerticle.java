@@ -156,9 +156,10 @@ public final class MqttIngestVerticle extends AbstractVerticle {
     DeviceConnection conn = new DeviceConnection(vertx, ep, user, logId, v5, ingest, topics(user));
     ep.publishAutoAck(false);
     ep.autoKeepAlive(true);
+    java.util.function.BooleanSupplier active = credentials.deviceActiveCheck(user);
     ep.publishHandler(m -> {
       boolean erased = ingest.erasure().serialRefused(user);
-      if (erased || !credentials.deviceActive(user)) {
+      if (erased || !active.getAsBoolean()) {
         // revoked or forgotten since this connection was accepted: take nothing more from it
         LOG.warn("mqtt: device {} was {}, closing its connection", logId, erased ? "erased" : "revoked");
         ingest.metrics().rejected("mqtt", ErrorCode.UNAUTHENTICATED.code(), 1);
@@ -269,7 +270,7 @@ public final class MqttIngestVerticle extends AbstractVerticle {
         + ", not " + m.topicName();
     // the log names neither the device nor the topic it tried (which names a serial); the quarantine row does
     LOG.warn("mqtt: device {} published to a topic that is not its own", ingest.logId(IdentityKind.SERIAL, serial));
-    ingest.quarantine(Protocol.MQTT.label(), Zone.STEP_TRAINER.cliName(), "device " + serial + " topic " + m.topicName(),
+    ingest.quarantine(Protocol.MQTT, Zone.STEP_TRAINER.cliName(), "device " + serial + " topic " + m.topicName(),
         new Rejection(ErrorCode.FORBIDDEN, null, msg), m.payload().toString(StandardCharsets.UTF_8), 1).onComplete(x -> {
           if (v5 && m.qosLevel() == MqttQoS.AT_LEAST_ONCE) {
             ep.publishAcknowledge(m.messageId(), MqttPubAckReasonCode.NOT_AUTHORIZED, MqttProperties.NO_PROPERTIES);
