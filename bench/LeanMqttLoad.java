@@ -84,7 +84,9 @@ public final class LeanMqttLoad {
         long due = System.nanoTime();
         while (running.get()) {
           if (intervalNanos > 0) {
-            due += intervalNanos;
+            // at most 10 ms of sends owed (as RawMqttLoad's budget): a slow spell, such as the server's JIT
+            // warm-up, must not be made up later as a burst that turns a fixed-rate run into a full-speed one
+            due = Math.max(due, System.nanoTime() - 10_000_000L) + intervalNanos;
             java.util.concurrent.locks.LockSupport.parkNanos(due - System.nanoTime());
           }
           try {

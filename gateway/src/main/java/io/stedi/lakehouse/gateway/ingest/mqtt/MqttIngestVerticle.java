@@ -156,6 +156,7 @@ public final class MqttIngestVerticle extends AbstractVerticle {
     DeviceConnection conn = new DeviceConnection(vertx, ep, user, logId, v5, ingest, topics(user));
     ep.publishAutoAck(false);
     ep.autoKeepAlive(true);
+    FlushCoalescing.install(ep);
     java.util.function.BooleanSupplier active = credentials.deviceActiveCheck(user);
     ep.publishHandler(m -> {
       boolean erased = ingest.erasure().serialRefused(user);
