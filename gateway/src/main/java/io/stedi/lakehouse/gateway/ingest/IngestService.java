@@ -111,9 +111,12 @@ public final class IngestService {
     long arrived = System.nanoTime();
     // a forgotten customer's new registration lifts the refusal only once its record is durable
     List<String> lifting = zone.registration() ? lifting(zone, rows) : List.of();
-    lifting.forEach(erasure::customerRegistering);
-    Future<Long> durable = append(entries, req.context());
-    if (!lifting.isEmpty()) {
+    Future<Long> durable;
+    if (lifting.isEmpty()) {
+      durable = append(entries, req.context());
+    } else {
+      lifting.forEach(erasure::customerRegistering);
+      durable = append(entries, req.context());
       durable = durable.compose(lsn -> vertx.executeBlocking(() -> {
         lifting.forEach(erasure::customerRegistered);
         return lsn;
