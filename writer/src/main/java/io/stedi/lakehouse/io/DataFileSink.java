@@ -4,7 +4,10 @@ import io.stedi.lakehouse.table.LandingTables;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.iceberg.DataFile;
@@ -14,9 +17,8 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.data.GenericFileWriterFactory;
 import org.apache.iceberg.data.InternalRecordWrapper;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.io.DataWriteResult;
-import org.apache.iceberg.io.FanoutDataWriter;
 import org.apache.iceberg.io.OutputFileFactory;
+import org.apache.iceberg.io.RollingDataWriter;
 
 /**
  * Streams records into new Parquet data files of one table (one file per partition, rolled at the target
@@ -26,7 +28,15 @@ public final class DataFileSink implements Closeable {
   private static final AtomicInteger PARTITION_IDS = new AtomicInteger();
 
   private final Table table;
-  private final FanoutDataWriter<Record> writer;
+  private final GenericFileWriterFactory factory;
+  private final OutputFileFactory files;
+  private final long targetFileBytes;
+  /**
+   * One rolling writer per partition, as Iceberg's FanoutDataWriter keeps, but found once per run of rows sharing an
+   * arrival object instead of by a map lookup per row (JFR of a bulk load: 5 % of its samples in that lookup).
+   */
+  private final Map<PartitionKey, RollingDataWriter<Record>> writers = new HashMap<>();
+  private RollingDataWriter<Record> current;
   private final PartitionKey partitionKey;
   private final InternalRecordWrapper wrapper;
   private final int arrivalPos;
@@ -39,15 +49,15 @@ public final class DataFileSink implements Closeable {
    */
   public DataFileSink(Table table, long targetFileBytes, String operationId) {
     this.table = table;
-    GenericFileWriterFactory factory = new GenericFileWriterFactory.Builder(table)
+    this.factory = new GenericFileWriterFactory.Builder(table)
         .dataFileFormat(FileFormat.PARQUET)
         .dataSchema(table.schema())
         .build();
-    OutputFileFactory files = OutputFileFactory.builderFor(table, PARTITION_IDS.incrementAndGet(), System.nanoTime())
+    this.files = OutputFileFactory.builderFor(table, PARTITION_IDS.incrementAndGet(), System.nanoTime())
         .format(FileFormat.PARQUET)
         .operationId(operationId == null ? UUID.randomUUID().toString() : operationId)
         .build();
-    this.writer = new FanoutDataWriter<>(factory, files, table.io(), targetFileBytes);
+    this.targetFileBytes = targetFileBytes;
     this.partitionKey = new PartitionKey(table.spec(), table.schema());
     this.wrapper = new InternalRecordWrapper(table.schema().asStruct());
     this.arrivalPos = table.schema().columns().indexOf(table.schema().findField(LandingTables.ARRIVAL));
@@ -61,11 +71,17 @@ public final class DataFileSink implements Closeable {
     // Partition transforms work on Iceberg's internal representation (micros for timestamps). The only
     // partition source is the arrival time, so rows sharing one arrival object (a bulk load) share the key.
     Object arrival = r.get(arrivalPos);
-    if (arrival != lastArrival || arrival == null) {
+    if (current == null || arrival != lastArrival) {
       partitionKey.partition(wrapper.wrap(r));
+      current = writers.get(partitionKey);
+      if (current == null) {
+        PartitionKey key = partitionKey.copy();
+        current = new RollingDataWriter<>(factory, files, table.io(), targetFileBytes, table.spec(), key);
+        writers.put(key, current);
+      }
       lastArrival = arrival;
     }
-    writer.write(r, table.spec(), partitionKey);
+    current.write(r);
     records++;
   }
 
@@ -81,13 +97,20 @@ public final class DataFileSink implements Closeable {
   /** Closes the files and returns them, ready for an append. */
   public List<DataFile> finish() {
     if (result == null) {
-      try {
-        writer.close();
-      } catch (IOException e) {
-        throw new UncheckedIOException("writing data files of " + table.name() + ": " + e.getMessage(), e);
+      List<DataFile> done = new ArrayList<>();
+      IOException failed = null;
+      for (RollingDataWriter<Record> w : writers.values()) {
+        try {
+          w.close(); // every writer, even after one failed: none is left open
+          done.addAll(w.result().dataFiles());
+        } catch (IOException e) {
+          failed = failed == null ? e : failed;
+        }
       }
-      DataWriteResult r = writer.result();
-      result = r.dataFiles();
+      if (failed != null) {
+        throw new UncheckedIOException("writing data files of " + table.name() + ": " + failed.getMessage(), failed);
+      }
+      result = done;
     }
     return result;
   }
