@@ -111,12 +111,11 @@ public final class IngestService {
     long arrived = System.nanoTime();
     // a forgotten customer's new registration lifts the refusal only once its record is durable
     List<String> lifting = zone.registration() ? lifting(zone, rows) : List.of();
-    Future<Long> durable;
-    if (lifting.isEmpty()) {
-      durable = append(entries, req.context());
-    } else {
+    if (!lifting.isEmpty()) { // almost always empty (JFR showed the empty forEach per message)
       lifting.forEach(erasure::customerRegistering);
-      durable = append(entries, req.context());
+    }
+    Future<Long> durable = append(entries, req.context());
+    if (!lifting.isEmpty()) {
       durable = durable.compose(lsn -> vertx.executeBlocking(() -> {
         lifting.forEach(erasure::customerRegistered);
         return lsn;
@@ -231,7 +230,8 @@ public final class IngestService {
     WalEntry e = WalEntry.quarantine(zone, origin, r, truncate(payload), System.currentTimeMillis(), protocol.label(),
         newDeliveryKey(protocol) + ":q");
     return append(List.of(e)).<Void>mapEmpty().recover(err -> {
-      LOG.warn("quarantine record ({}) of a {} payload not stored: {}", r.code().code(), protocol, err.toString());
+      LOG.warn("quarantine record ({}) of a {} payload not stored: {}", r.code().code(), protocol.label(),
+          err.toString());
       return Future.succeededFuture();
     });
   }
