@@ -1,7 +1,7 @@
 package io.stedi.lakehouse.load;
 
 import io.stedi.lakehouse.io.DataFileSink;
-import io.stedi.lakehouse.parse.LandingParser;
+import io.stedi.lakehouse.parse.JsonLines;
 import io.stedi.lakehouse.parse.ParseResult;
 import io.stedi.lakehouse.table.Quarantine;
 import io.stedi.lakehouse.table.Zone;
@@ -175,6 +175,12 @@ final class LoadPipeline implements AutoCloseable {
     }
 
     private void process(Chunk c) {
+      try (JsonLines lines = new JsonLines(zone, c.data(), c.length())) {
+        process(c, lines);
+      }
+    }
+
+    private void process(Chunk c, JsonLines lines) {
       long lineNo = c.firstLine() - 1;
       long rowsWritten = 0;
       byte[] d = c.data();
@@ -189,7 +195,7 @@ final class LoadPipeline implements AutoCloseable {
         if (isBlank(d, pos, stop)) {
           c.file().blank.incrementAndGet();
         } else {
-          ParseResult p = LandingParser.parse(zone, d, pos, stop - pos);
+          ParseResult p = lines.parse(pos, stop, end + 1);
           if (p.ok() && forgotten.dropLanding(p.row())) {
             // not quarantined either: the line holds the erased identity
             c.file().rejected.computeIfAbsent(io.stedi.lakehouse.error.ErrorCode.FORBIDDEN.code(), k -> new AtomicLong())
