@@ -42,7 +42,7 @@ public final class JsonLines implements AutoCloseable {
         JsonToken t = shared.nextToken();
         long start = base + shared.currentTokenLocation().getByteOffset();
         if (t == JsonToken.START_OBJECT && start >= from && start < to) {
-          ParseResult r = LandingParser.readObject(zone, shared);
+          ParseResult r = LandingParser.readObject(zone, shared, true);
           long end = base + shared.currentLocation().getByteOffset();
           if (r.ok() && end <= to && blank(end, to)) {
             return r;
@@ -68,7 +68,7 @@ public final class JsonLines implements AutoCloseable {
     base = at;
     if (at < length) {
       try {
-        shared = LandingParser.JSON.createParser(data, at, length - at);
+        shared = LandingParser.JSON_OWN_NAME_CHECK.createParser(data, at, length - at);
       } catch (IOException e) {
         shared = null; // every line is then parsed alone
       }

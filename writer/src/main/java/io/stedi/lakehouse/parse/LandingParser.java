@@ -35,6 +35,16 @@ public final class LandingParser {
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(1 << 20).build())
       .build();
 
+  /**
+   * {@link #JSON} without Jackson's duplicate-name check, for {@link JsonLines}, which checks an object's own names
+   * itself (a hash set per object with three or more fields was 8 % of a bulk load's CPU) and has any line that
+   * needs more parsed again with {@link #JSON}.
+   */
+  static final JsonFactory JSON_OWN_NAME_CHECK = JSON.rebuild()
+      .disable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  /** Most names {@link #readObject(Zone, JsonParser, boolean)} compares itself before it asks for a strict parse. */
+  private static final int OWN_NAMES = 16;
+
   private LandingParser() {}
 
   /** Parses one line or payload of the given zone. */
@@ -95,17 +105,39 @@ public final class LandingParser {
    * single records and for the elements of a JSON array.
    */
   public static ParseResult readObject(Zone zone, JsonParser p) throws IOException {
+    return readObject(zone, p, false);
+  }
+
+  /**
+   * {@link #readObject(Zone, JsonParser)} for a parser without Jackson's duplicate-name check when {@code ownNames}:
+   * it then compares the object's names itself, and rejects an object it cannot vouch for (a repeated name, a
+   * nested value of an unknown field, more than {@value #OWN_NAMES} names): such a rejection only means "parse this
+   * text again with {@link #JSON}", which {@link JsonLines} does for every rejection.
+   */
+  static ParseResult readObject(Zone zone, JsonParser p, boolean ownNames) throws IOException {
     List<ZoneField> cols = zone.fields();
     int n = cols.size();
     Object[] values = new Object[n];
     boolean[] seen = new boolean[n];
+    String[] names = ownNames ? new String[OWN_NAMES] : null;
+    int named = 0;
     Rejection firstProblem = null;
     JsonToken t;
     while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
       String name = p.currentName();
+      if (names != null) {
+        if (named == OWN_NAMES || seenName(names, named, name)) {
+          return ParseResult.rejected(new Rejection(ErrorCode.MALFORMED_JSON, name, "parse again with name checks"));
+        }
+        names[named++] = name;
+      }
       JsonToken v = p.nextToken();
       int idx = zone.indexOf(name);
       if (idx < 0) {
+        if (names != null && (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY)) {
+          // its names would go unchecked
+          return ParseResult.rejected(new Rejection(ErrorCode.MALFORMED_JSON, name, "parse again with name checks"));
+        }
         p.skipChildren();
         continue;
       }
@@ -143,6 +175,16 @@ public final class LandingParser {
       return ParseResult.rejected(impossible);
     }
     return ParseResult.ok(new LandingRow(zone, values));
+  }
+
+  /** Whether {@code name} is among the first {@code n} of {@code names} (Jackson's names are canonical: equals is fast). */
+  private static boolean seenName(String[] names, int n, String name) {
+    for (int i = 0; i < n; i++) {
+      if (names[i].equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Rejection readValue(Zone zone, ZoneField col, String name, JsonToken v, JsonParser p,

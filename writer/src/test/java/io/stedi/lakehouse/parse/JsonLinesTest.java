@@ -34,6 +34,12 @@ class JsonLinesTest {
     assertThat(assertSameAsAlone(String.join("\n", valid, valid + valid, "", valid + " x", "{\"sensorReadingTime\":1,",
         "\"serialNumber\":\"a\",\"distanceFromObject\":1}", "  " + valid + "  ", "[]", "\t", valid, "{}", valid,
         valid))).isEqualTo(6);
+    // names the shared parser leaves to Jackson's check: inside an unknown field's object, and past sixteen
+    String many = valid.replace("{", "{" + "\"u0\":0,\"u1\":1,\"u2\":2,\"u3\":3,\"u4\":4,\"u5\":5,\"u6\":6,"
+        + "\"u7\":7,\"u8\":8,\"u9\":9,\"u10\":10,\"u11\":11,\"u12\":12,\"u13\":13,\"u14\":14,");
+    assertThat(assertSameAsAlone(String.join("\n", valid.replace("}", ",\"extra\":{\"a\":1,\"a\":2}}"),
+        valid.replace("}", ",\"extra\":{\"a\":1,\"b\":2}}"), many, many.replace("\"u14\":14,", "\"u1\":14,"),
+        valid.replace("}", ",\"serialNumber\":\"st-2\"}"), valid))).isEqualTo(5);
     // a byte-order mark before the first object, and a last line without a newline
     assertThat(assertSameAsAlone("\uFEFF" + valid + "\n" + valid + "\r\n" + valid)).isZero();
   }
