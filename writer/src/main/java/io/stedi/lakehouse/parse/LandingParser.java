@@ -112,9 +112,10 @@ public final class LandingParser {
    * {@link #readObject(Zone, JsonParser)} for a parser without Jackson's duplicate-name check when {@code ownNames}:
    * it then compares the object's names itself, and rejects an object it cannot vouch for (a repeated name, a
    * nested value of an unknown field, more than {@value #OWN_NAMES} names): such a rejection only means "parse this
-   * text again with {@link #JSON}", which {@link JsonLines} does for every rejection.
+   * text again with Jackson's duplicate check", which {@link JsonLines} and the gateway's batch parser do for every
+   * rejection.
    */
-  static ParseResult readObject(Zone zone, JsonParser p, boolean ownNames) throws IOException {
+  public static ParseResult readObject(Zone zone, JsonParser p, boolean ownNames) throws IOException {
     List<ZoneField> cols = zone.fields();
     int n = cols.size();
     Object[] values = new Object[n];

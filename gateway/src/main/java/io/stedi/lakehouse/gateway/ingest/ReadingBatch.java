@@ -28,6 +28,13 @@ public final class ReadingBatch {
       .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxNestingDepth(65)
           .maxStringLength(1 << 20).build())
       .build();
+  /**
+   * {@link #JSON} without Jackson's duplicate-name check (a hash set per object of three or more fields): the first
+   * parse of every payload checks each object's names itself, and any payload with a problem is parsed again with
+   * {@link #JSON}, so that what a sender is told never depends on which parse found it.
+   */
+  private static final JsonFactory JSON_OWN_NAMES = JSON.rebuild()
+      .disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   /** One problem: the reading's index (-1 for the payload as a whole), the field and the rejection. */
   public record Problem(int index, Rejection rejection) {}
@@ -52,10 +59,16 @@ public final class ReadingBatch {
    */
   public static ReadingBatch parse(Zone zone, byte[] payload, boolean allowObject, boolean allowArray, int maxReadings,
       Function<LandingRow, Rejection> identityCheck) {
+    ReadingBatch fast = parse(JSON_OWN_NAMES, true, zone, payload, allowObject, allowArray, maxReadings, identityCheck);
+    return fast.ok() ? fast : parse(JSON, false, zone, payload, allowObject, allowArray, maxReadings, identityCheck);
+  }
+
+  private static ReadingBatch parse(JsonFactory json, boolean ownNames, Zone zone, byte[] payload, boolean allowObject,
+      boolean allowArray, int maxReadings, Function<LandingRow, Rejection> identityCheck) {
     List<LandingRow> rows = new ArrayList<>();
     List<Problem> problems = new ArrayList<>();
     boolean array = false;
-    try (JsonParser p = JSON.createParser(payload)) {
+    try (JsonParser p = json.createParser(payload)) {
       JsonToken t = p.nextToken();
       if (t == JsonToken.START_ARRAY && allowArray) {
         array = true;
@@ -71,7 +84,7 @@ public final class ReadingBatch {
             p.skipChildren();
             problems.add(new Problem(i, new Rejection(ErrorCode.WRONG_TYPE, null, "reading " + i + " is not a JSON object")));
           } else {
-            add(zone, p, i, rows, problems, identityCheck);
+            add(zone, p, ownNames, i, rows, problems, identityCheck);
           }
           i++;
         }
@@ -79,7 +92,7 @@ public final class ReadingBatch {
           return whole(ErrorCode.BAD_REQUEST, "the batch is empty", true);
         }
       } else if (t == JsonToken.START_OBJECT && allowObject) {
-        add(zone, p, 0, rows, problems, identityCheck);
+        add(zone, p, ownNames, 0, rows, problems, identityCheck);
       } else {
         return whole(ErrorCode.MALFORMED_JSON, t == null ? "empty payload"
             : !allowArray ? "expected one JSON object"
@@ -96,9 +109,9 @@ public final class ReadingBatch {
     return new ReadingBatch(problems.isEmpty() ? rows : List.of(), problems, array);
   }
 
-  private static void add(Zone zone, JsonParser p, int i, List<LandingRow> rows, List<Problem> problems,
-      Function<LandingRow, Rejection> identityCheck) throws IOException {
-    ParseResult r = LandingParser.readObject(zone, p);
+  private static void add(Zone zone, JsonParser p, boolean ownNames, int i, List<LandingRow> rows,
+      List<Problem> problems, Function<LandingRow, Rejection> identityCheck) throws IOException {
+    ParseResult r = LandingParser.readObject(zone, p, ownNames);
     if (!r.ok()) {
       problems.add(new Problem(i, r.rejection()));
       return;

@@ -135,6 +135,25 @@ public class ReadingBatchPropertiesTest {
   }
 
   @Test
+  void repeatedNamesAreMalformedAtAnyDepthAndInAnyReading() {
+    // the first parse checks names itself (no hash set per object); the strict parse must still decide these
+    String ok = "{\"sensorReadingTime\":1700000000000,\"serialNumber\":\"st-1\",\"distanceFromObject\":12}";
+    for (String bad : List.of(ok.replace("}", ",\"extra\":{\"a\":1,\"a\":2}}"),
+        ok.replace("}", ",\"distanceFromObject\":13}"), ok.replace("}", ",\"extra\":[{\"b\":1,\"b\":1}]}"))) {
+      ReadingBatch b = ReadingBatch.parse(Zone.STEP_TRAINER, ("[" + ok + "," + bad + "]").getBytes(StandardCharsets.UTF_8),
+          true, true, 10, r -> null);
+      assertThat(b.ok()).as(bad).isFalse();
+      assertThat(b.firstRejection().code()).as(bad).isEqualTo(ErrorCode.MALFORMED_JSON);
+      assertThat(b.firstRejection().message()).as(bad).contains("Duplicate field");
+    }
+    String nested = ok.replace("}", ",\"extra\":{\"a\":1,\"b\":{\"a\":2}}}");
+    ReadingBatch b = ReadingBatch.parse(Zone.STEP_TRAINER, ("[" + ok + "," + nested + "]").getBytes(StandardCharsets.UTF_8),
+        true, true, 10, r -> null);
+    assertThat(b.ok()).isTrue();
+    assertThat(b.rows()).hasSize(2);
+  }
+
+  @Test
   void aTruncatedBatchIsRejectedWhole() {
     Gen<String> validBatch = Generate.pick(Zone.values()).flatMap(z -> integers().between(1, 6)
         .flatMap(n -> listOf(valid(z, true), n)).map(l -> z.cliName() + "\n[" + String.join(",", l) + "]"));
