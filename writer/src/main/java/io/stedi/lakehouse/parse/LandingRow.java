@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;
-import org.apache.iceberg.Schema;
 import org.apache.iceberg.data.GenericRecord;
 
 /** One validated landing record: the seed columns of its zone, in schema order. */
@@ -180,31 +179,9 @@ public final class LandingRow {
   }
 
   /**
-   * Builds the Iceberg record with ingestion metadata.
-   *
-   * @param arrivalMicros arrival time in microseconds since the epoch (UTC)
-   */
-  public GenericRecord toRecord(Schema schema, long arrivalMicros, String source, String key) {
-    return toRecord(schema, java.time.OffsetDateTime.ofInstant(
-        java.time.Instant.EPOCH.plusNanos(arrivalMicros * 1000L), java.time.ZoneOffset.UTC), source, key);
-  }
-
-  /** Like {@link #toRecord(Schema, long, String, String)} with the arrival already converted (bulk loads share one). */
-  public GenericRecord toRecord(Schema schema, java.time.OffsetDateTime arrival, String source, String key) {
-    GenericRecord r = GenericRecord.create(schema);
-    for (int i = 0; i < values.length; i++) {
-      r.set(i, values[i]);
-    }
-    r.set(values.length, arrival);
-    r.set(values.length + 1, source);
-    r.set(values.length + 2, key);
-    return r;
-  }
-
-  /**
-   * Sets a reusable record of the table's schema to this row with ingestion metadata: the commit path fills one
-   * record per table and writer thread instead of allocating one per row (the Parquet writer copies the values
-   * out as it writes, and keeps no reference to the record).
+   * Sets a reusable record of the table's schema to this row with ingestion metadata: the commit path and the bulk
+   * loader fill one record per table and writer thread instead of allocating one per row (the Parquet writer copies
+   * the values out as it writes, and keeps no reference to the record).
    */
   public void fill(GenericRecord r, java.time.OffsetDateTime arrival, String source, String key) {
     for (int i = 0; i < values.length; i++) {
