@@ -44,6 +44,8 @@ public final class LandingParser {
       .disable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
   /** Most names {@link #readObject(Zone, JsonParser, boolean)} compares itself before it asks for a strict parse. */
   private static final int OWN_NAMES = 16;
+  /** The message of a rejection that only asks for a parse with Jackson's duplicate check (never shown to anyone). */
+  private static final String PARSE_AGAIN = "parse again with Jackson's duplicate-name check";
 
   private LandingParser() {}
 
@@ -128,7 +130,7 @@ public final class LandingParser {
       String name = p.currentName();
       if (names != null) {
         if (named == OWN_NAMES || seenName(names, named, name)) {
-          return ParseResult.rejected(new Rejection(ErrorCode.MALFORMED_JSON, name, "parse again with name checks"));
+          return ParseResult.rejected(new Rejection(ErrorCode.MALFORMED_JSON, name, PARSE_AGAIN));
         }
         names[named++] = name;
       }
@@ -137,7 +139,7 @@ public final class LandingParser {
       if (idx < 0) {
         if (names != null && (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY)) {
           // its names would go unchecked
-          return ParseResult.rejected(new Rejection(ErrorCode.MALFORMED_JSON, name, "parse again with name checks"));
+          return ParseResult.rejected(new Rejection(ErrorCode.MALFORMED_JSON, name, PARSE_AGAIN));
         }
         p.skipChildren();
         continue;

@@ -83,7 +83,7 @@ public final class GatewayMetrics {
       acknowledged = acknowledgedCounter(protocol);
       latency = timer(protocol);
       paced = Counter.builder("stedi_readings_paced").description("Readings whose acknowledgement was held back "
-          + "while the write-ahead log was filling (durable already)").tag("protocol", protocol).register(registry);
+          + "while the commit backlog grew (durable already)").tag("protocol", protocol).register(registry);
     }
 
     /**
@@ -126,11 +126,6 @@ public final class GatewayMetrics {
         .description("Arrival to durable acknowledgement, in the gateway")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
         .register(registry));
-  }
-
-  /** Readings (or records) that arrived. */
-  public void received(String protocol, long n) {
-    receivedCounter(protocol).increment(n);
   }
 
   /** Readings or requests rejected, by reason code. */
