@@ -52,4 +52,6 @@ FROM candidates p
 LEFT JOIN device_keys d ON d.serialNumber = p.serialNumber
 LEFT JOIN customer_keys k ON k.email = p.user
 WHERE ${ml_tolerance_ms} = 0 OR nearness = 1
-ORDER BY p.sensorReadingTime
+-- in time order, one stretch of time per data file (see accelerometer_trusted.sql)
+DISTRIBUTE BY ${time_range(step_trainer_landing, sensorReadingTime)}
+SORT BY sensorReadingTime

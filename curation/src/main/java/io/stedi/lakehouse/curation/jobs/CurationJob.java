@@ -37,9 +37,9 @@ public enum CurationJob {
     return table;
   }
 
-  /** The statement of {@code sql/<table>.sql} with the run's options filled in. */
-  public String statement(CurationConfig config) {
-    return sql("/sql/" + table + ".sql", config);
+  /** The statement of {@code sql/<table>.sql} with the run's options and the time ranges filled in. */
+  String statement(CurationConfig config, TimeRanges ranges) {
+    return ranges.fill(sql("/sql/" + table + ".sql", config));
   }
 
   /** The text of {@code sql/incremental/<table>.sql} (several statements) with the run's options filled in. */

@@ -97,13 +97,15 @@ public final class CurationRunner {
     Map<String, Long> written = new LinkedHashMap<>();
     QualityChecks checks = new QualityChecks(spark);
     DropCounter drops = new DropCounter(spark, config);
+    TimeRanges ranges = new TimeRanges(icebergCatalog(spark, config.lakehouse()),
+        spark.sessionState().conf().numShufflePartitions());
     ExecutorService second = Executors.newSingleThreadExecutor(r -> new Thread(r, "stedi-checks"));
     try {
       List<Future<List<RunReport.QualityResult>>> quality = new ArrayList<>();
       List<Future<Map<String, Long>>> dropped = new ArrayList<>();
       for (CurationJob job : CurationJob.values()) {
         long t0 = System.nanoTime();
-        spark.sql(job.statement(config));
+        spark.sql(job.statement(config, ranges));
         written.put(job.table(), count(job.table()));
         LOG.info("curation run {}: {} rebuilt with {} rows in {} ms", runId, job.table(), written.get(job.table()),
             (System.nanoTime() - t0) / 1_000_000);
