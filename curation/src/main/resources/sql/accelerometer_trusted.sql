@@ -7,9 +7,13 @@
 -- files they need: ${time_range(...)} sends each reading to the shuffle partition of its time range (the ranges come
 -- from the landing table's file statistics; see TimeRanges), and within a partition the rows are sorted by time.
 -- The duplicates go in the same pass: the first row of each group of equal rows is kept (row_number, not DISTINCT,
--- so that the sort does both jobs). x + 0.0 turns -0.0 into 0.0, which DISTINCT's grouping also did.
+-- so that the sort does both jobs; the time leads the groups' columns, so the sort orders by it and time_range, a
+-- function of it, only makes the partitioning fit the groups). x + 0.0 turns -0.0 into 0.0, as DISTINCT's grouping
+-- did.
 CREATE OR REPLACE TABLE stedi.accelerometer_trusted USING iceberg
-TBLPROPERTIES ('format-version' = '2', 'write.parquet.compression-codec' = 'zstd')
+-- read.split.target-size: files of a few MB each become one read task each instead of being packed into one task of
+-- at least 16 MB (Iceberg's adaptive split size), so that the jobs reading this table use every core
+TBLPROPERTIES ('format-version' = '2', 'write.parquet.compression-codec' = 'zstd', 'read.split.target-size' = '8388608')
 AS
 WITH trusted AS (
   SELECT ${time_range(accelerometer_landing, a.timestamp)} AS time_range,
@@ -21,7 +25,7 @@ WITH trusted AS (
   DISTRIBUTE BY time_range
 ),
 numbered AS (
-  SELECT *, row_number() OVER (PARTITION BY time_range, timestamp, user, x, y, z ORDER BY timestamp) AS copy
+  SELECT *, row_number() OVER (PARTITION BY timestamp, time_range, user, x, y, z ORDER BY timestamp) AS copy
   FROM trusted
 )
 SELECT user, timestamp, x, y, z

@@ -11,7 +11,9 @@
 -- No PII and no raw serial (customers_curated maps serials to emails): customerKey and deviceKey are HMACs of
 -- the email and of the serial with a secret kept in config, never in a table.
 CREATE OR REPLACE TABLE stedi.machine_learning_curated USING iceberg
-TBLPROPERTIES ('format-version' = '2', 'write.parquet.compression-codec' = 'zstd')
+-- read.split.target-size: files of a few MB each become one read task each instead of being packed into one task of
+-- at least 16 MB (Iceberg's adaptive split size), so that the jobs reading this table use every core
+TBLPROPERTIES ('format-version' = '2', 'write.parquet.compression-codec' = 'zstd', 'read.split.target-size' = '8388608')
 AS
 WITH customer_keys AS (
   -- the keyed hashes once per customer and per serial number, not once per row: customers_curated holds every
@@ -52,6 +54,6 @@ FROM candidates p
 LEFT JOIN device_keys d ON d.serialNumber = p.serialNumber
 LEFT JOIN customer_keys k ON k.email = p.user
 WHERE ${ml_tolerance_ms} = 0 OR nearness = 1
--- in time order, one stretch of time per data file (see accelerometer_trusted.sql)
-DISTRIBUTE BY ${time_range(step_trainer_landing, sensorReadingTime)}
+-- Time order within each data file, without a shuffle: each read task of accelerometer_trusted (whose files each
+-- cover one stretch of time) streams through the join, so each task's file covers about the same stretch.
 SORT BY sensorReadingTime

@@ -4,7 +4,9 @@
 --
 -- Written in time order, duplicates removed in the same sort, as accelerometer_trusted.sql explains.
 CREATE OR REPLACE TABLE stedi.step_trainer_trusted USING iceberg
-TBLPROPERTIES ('format-version' = '2', 'write.parquet.compression-codec' = 'zstd')
+-- read.split.target-size: files of a few MB each become one read task each instead of being packed into one task of
+-- at least 16 MB (Iceberg's adaptive split size), so that the jobs reading this table use every core
+TBLPROPERTIES ('format-version' = '2', 'write.parquet.compression-codec' = 'zstd', 'read.split.target-size' = '8388608')
 AS
 WITH trusted AS (
   SELECT ${time_range(step_trainer_landing, s.sensorReadingTime)} AS time_range,
@@ -20,7 +22,7 @@ WITH trusted AS (
 ),
 numbered AS (
   SELECT *,
-         row_number() OVER (PARTITION BY time_range, sensorReadingTime, serialNumber, distanceFromObject
+         row_number() OVER (PARTITION BY sensorReadingTime, time_range, serialNumber, distanceFromObject
                             ORDER BY sensorReadingTime) AS copy
   FROM trusted
 )

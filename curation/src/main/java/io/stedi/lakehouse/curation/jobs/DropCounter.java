@@ -50,7 +50,7 @@ final class DropCounter {
   /**
    * A reading table's {@code unknown_customer} and {@code before_consent} counts. Without the consent window a
    * distinct landing reading is either trusted or unknown, so only the unknown ones are counted (those with no
-   * owner by {@code ownerQuery}, a subquery on the landing row {@code r}, filtered before the DISTINCT, which is
+   * owner by {@code ownerQuery}, a subquery on the landing row {@code r}, filtered before the deduplication, which is
    * most of the cost); with it, {@code bothCounts} gives the distinct and the unknown readings in one pass.
    */
   private void readingDrops(Map<String, Long> d, String table, Zone zone, String ownerQuery,
@@ -60,8 +60,8 @@ final class DropCounter {
       d.put(table + ".unknown_customer", c[1]);
       d.put(table + ".before_consent", c[0] - c[1] - written);
     } else {
-      d.put(table + ".unknown_customer", one("SELECT count(*) FROM (SELECT DISTINCT " + dedupColumns(zone) + " FROM stedi."
-          + zone.landingTable() + " r WHERE NOT EXISTS (" + ownerQuery + "))"));
+      d.put(table + ".unknown_customer", one("SELECT count(*) FROM " + distinctReadings(zone, "stedi." + zone.landingTable()
+          + " r WHERE NOT EXISTS (" + ownerQuery + ")")));
       d.put(table + ".before_consent", 0L);
     }
   }
@@ -71,21 +71,32 @@ final class DropCounter {
    * in one pass (customer_trusted holds one row per email, so the outer join adds no rows).
    */
   long[] accelerometer(String relation) {
-    return two("SELECT count(*), count_if(c.email IS NULL) FROM (SELECT DISTINCT " + dedupColumns(Zone.ACCELEROMETER)
-        + " FROM " + relation + ") a LEFT JOIN stedi.customer_trusted c ON c.email = a.user");
+    return two("SELECT count(*), count_if(c.email IS NULL) FROM " + distinctReadings(Zone.ACCELEROMETER, relation)
+        + " a LEFT JOIN stedi.customer_trusted c ON c.email = a.user");
   }
 
   /** Distinct Step Trainer readings in {@code relation}, and how many belong to no customers_curated serial. */
   long[] stepTrainer(String relation) {
     // a serial may be shared by several curated customers: join its distinct serials, one row each
-    return two("SELECT count(*), count_if(c.serialNumber IS NULL) FROM (SELECT DISTINCT " + dedupColumns(Zone.STEP_TRAINER)
-        + " FROM " + relation + ") s LEFT JOIN (SELECT DISTINCT serialNumber FROM stedi.customers_curated) c"
-        + " ON c.serialNumber = s.serialNumber");
+    return two("SELECT count(*), count_if(c.serialNumber IS NULL) FROM " + distinctReadings(Zone.STEP_TRAINER, relation)
+        + " s LEFT JOIN (SELECT DISTINCT serialNumber FROM stedi.customers_curated) c ON c.serialNumber = s.serialNumber");
   }
 
-  /** A reading is its zone's dedup columns: two rows equal in them are one reading, counted once. */
-  private static String dedupColumns(Zone zone) {
-    return String.join(", ", zone.dedupColumns().stream().map(c -> "`" + c + "`").toList());
+  /**
+   * A subquery with one row per distinct reading of {@code from} (a relation, optionally with alias and WHERE): a
+   * reading is its zone's dedup columns, two rows equal in them are one reading. The rows are shuffled by their
+   * event time and numbered within groups of equal rows after a sort, as the trusted tables' own SQL removes
+   * duplicates: at millions of mostly distinct rows that costs less than a DISTINCT's two hash aggregations.
+   */
+  private static String distinctReadings(Zone zone, String from) {
+    String columns = String.join(", ", zone.dedupColumns().stream().map(c -> "`" + c + "`").toList());
+    String time = "`" + zone.eventTimeColumn() + "`";
+    // the time first: the sort's prefix, which orders most rows without comparing the rest
+    String group = String.join(", ", java.util.stream.Stream.concat(java.util.stream.Stream.of(zone.eventTimeColumn()),
+        zone.dedupColumns().stream().filter(c -> !c.equals(zone.eventTimeColumn()))).map(c -> "`" + c + "`").toList());
+    return "(SELECT " + columns + " FROM (SELECT *, row_number() OVER (PARTITION BY " + group
+        + " ORDER BY " + time + ") AS copy FROM (SELECT " + columns + " FROM " + from + " DISTRIBUTE BY " + time
+        + ")) WHERE copy = 1)";
   }
 
   private long one(String sql) {
