@@ -54,6 +54,8 @@ FROM candidates p
 LEFT JOIN device_keys d ON d.serialNumber = p.serialNumber
 LEFT JOIN customer_keys k ON k.email = p.user
 WHERE ${ml_tolerance_ms} = 0 OR nearness = 1
--- Time order within each data file, without a shuffle: each read task of accelerometer_trusted (whose files each
--- cover one stretch of time) streams through the join, so each task's file covers about the same stretch.
+-- In time order, one stretch of time per data file (see accelerometer_trusted.sql). A shuffle of its own: the rows
+-- of a broadcast join would keep accelerometer_trusted's clustering, but above the broadcast limit the join
+-- shuffles both sides by time bucket, which scatters every stretch over every task.
+DISTRIBUTE BY ${time_range(step_trainer_landing, sensorReadingTime)}
 SORT BY sensorReadingTime
