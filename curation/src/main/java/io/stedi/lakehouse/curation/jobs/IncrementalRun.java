@@ -154,11 +154,17 @@ final class IncrementalRun {
     }
   }
 
-  /** The time range of the new rows, as literals for the statements that read the big tables (empty: 0..-1). */
+  /**
+   * The time range of the new rows, as literals for the statements that read the big tables. No new rows: an empty
+   * range from the largest to the smallest time, which also leaves the other side's range alone where the two are
+   * combined with least() and greatest() (0..-1 did not: least(0, t) made machine_learning_curated's anti join read
+   * the whole table whenever one side had nothing new). The smallest is Long.MIN_VALUE + 1, whose literal is a
+   * BIGINT (Long.MIN_VALUE's would be a DECIMAL).
+   */
   private void timeBounds(Map<String, String> bounds, String prefix, String view, String column) {
     org.apache.spark.sql.Row r = spark.sql("SELECT min(" + column + "), max(" + column + ") FROM " + view).first();
-    bounds.put(prefix + "_min", r.isNullAt(0) ? "0" : Long.toString(r.getLong(0)));
-    bounds.put(prefix + "_max", r.isNullAt(1) ? "-1" : Long.toString(r.getLong(1)));
+    bounds.put(prefix + "_min", Long.toString(r.isNullAt(0) ? Long.MAX_VALUE : r.getLong(0)));
+    bounds.put(prefix + "_max", Long.toString(r.isNullAt(1) ? Long.MIN_VALUE + 1 : r.getLong(1)));
   }
 
   private long one(String sql) {
