@@ -73,12 +73,6 @@ public final class SparkSessionFactory {
       // avoids failures on hosts whose name does not resolve.
       b.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1");
     }
-    if (url.startsWith("local")) {
-      // In local mode shuffle files go from one thread to another through the page cache: compressing them buys
-      // no transfer and costs CPU the jobs need (a spark.* system property, e.g. from spark-submit, still wins).
-      b.config("spark.shuffle.compress", System.getProperty("spark.shuffle.compress", "false"))
-          .config("spark.shuffle.spill.compress", System.getProperty("spark.shuffle.spill.compress", "false"));
-    }
     if (!url.startsWith("local") && System.getProperty("spark.jars") == null) {
       // A cluster's executors run the product's own code (the key functions, the erasure scan): ship the jar it
       // was loaded from, or every task fails on a SerializedLambda that no executor can resolve. spark-submit's
