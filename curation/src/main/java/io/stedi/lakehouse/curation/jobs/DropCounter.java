@@ -89,14 +89,12 @@ final class DropCounter {
    * duplicates: at millions of mostly distinct rows that costs less than a DISTINCT's two hash aggregations.
    */
   private static String distinctReadings(Zone zone, String from) {
-    String columns = String.join(", ", zone.dedupColumns().stream().map(c -> "`" + c + "`").toList());
     String time = "`" + zone.eventTimeColumn() + "`";
     // the time first: the sort's prefix, which orders most rows without comparing the rest
-    String group = String.join(", ", java.util.stream.Stream.concat(java.util.stream.Stream.of(zone.eventTimeColumn()),
+    String columns = String.join(", ", java.util.stream.Stream.concat(java.util.stream.Stream.of(zone.eventTimeColumn()),
         zone.dedupColumns().stream().filter(c -> !c.equals(zone.eventTimeColumn()))).map(c -> "`" + c + "`").toList());
-    return "(SELECT " + columns + " FROM (SELECT *, row_number() OVER (PARTITION BY " + group
-        + " ORDER BY " + time + ") AS copy FROM (SELECT " + columns + " FROM " + from + " DISTRIBUTE BY " + time
-        + ")) WHERE copy = 1)";
+    return "(SELECT " + columns + " FROM (SELECT *, row_number() OVER (PARTITION BY " + columns + " ORDER BY " + time
+        + ") AS copy FROM (SELECT " + columns + " FROM " + from + " DISTRIBUTE BY " + time + ")) WHERE copy = 1)";
   }
 
   private long one(String sql) {
