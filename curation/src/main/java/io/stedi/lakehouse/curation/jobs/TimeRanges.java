@@ -1,16 +1,18 @@
 package io.stedi.lakehouse.curation.jobs;
 
+import io.stedi.lakehouse.table.LandingTables;
 import io.stedi.lakehouse.table.Zone;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.types.Conversions;
 import org.apache.iceberg.types.Types;
@@ -41,6 +43,9 @@ final class TimeRanges {
 
   private final Catalog catalog;
   private final int partitions;
+  private final int[] keys;
+  /** Each landing zone's boundaries, planned once per run: the three tables' statements share them. */
+  private final Map<Zone, long[]> bounds = new HashMap<>();
 
   /**
    * @param catalog the lakehouse catalog
@@ -49,6 +54,7 @@ final class TimeRanges {
   TimeRanges(Catalog catalog, int partitions) {
     this.catalog = catalog;
     this.partitions = partitions;
+    this.keys = partitionKeys(partitions);
   }
 
   /** {@code sql} with every {@code ${time_range(LANDING_TABLE, COLUMN)}} filled in. */
@@ -62,12 +68,11 @@ final class TimeRanges {
   }
 
   private String expression(String landingTable, String column) {
-    String timeColumn = Zone.values().stream().filter(z -> z.landingTable().equals(landingTable)).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("time_range of " + landingTable + ": not a landing table"))
-        .eventTimeColumn();
-    Table table = catalog.loadTable(TableIdentifier.of("stedi", landingTable));
-    long[] bounds = boundaries(fileBounds(table, timeColumn), partitions);
-    return expression(column, bounds, partitionKeys(partitions));
+    Zone zone = Zone.values().stream().filter(z -> z.landingTable().equals(landingTable)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("time_range of " + landingTable + ": not a landing table"));
+    long[] b = bounds.computeIfAbsent(zone, z -> boundaries(fileBounds(catalog.loadTable(LandingTables.id(z)),
+        z.eventTimeColumn()), partitions));
+    return expression(column, b, keys);
   }
 
   /** The SQL: for a time below {@code bounds[0]} the key of partition 0, below {@code bounds[1]} of 1, and so on. */
