@@ -121,7 +121,19 @@ public final class LeanMqttLoad {
     long t0 = System.nanoTime();
     System.out.println("MEASURE_START");
     System.out.flush();
-    Thread.sleep(seconds * 1000L);
+    // -Dlean.timeline=true prints each second's p99 and max (to stderr), to line latency spikes up with the
+    // server's own timeline (commit cycles, GC); the RESULT line still covers the whole interval
+    org.HdrHistogram.Histogram total = new org.HdrHistogram.Histogram(3_600_000_000L, 3);
+    boolean timeline = Boolean.getBoolean("lean.timeline");
+    for (int s = 0; s < seconds; s++) {
+      Thread.sleep(1000L);
+      if (timeline) {
+        var second = latency.getIntervalHistogram();
+        total.add(second);
+        System.err.printf("SECOND %d acked=%d p99_ms=%.2f max_ms=%.2f%n", s, second.getTotalCount(),
+            second.getValueAtPercentile(99) / 1000.0, second.getMaxValue() / 1000.0);
+      }
+    }
     counting.set(false);
     double elapsed = (System.nanoTime() - t0) / 1e9;
     System.out.println("MEASURE_END");
@@ -129,6 +141,10 @@ public final class LeanMqttLoad {
     running.set(false);
     long n = acked.get();
     var h = latency.getIntervalHistogram();
+    if (timeline) {
+      total.add(h);
+      h = total;
+    }
     System.out.printf("RESULT acked=%d seconds=%.2f rate=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f%n", n, elapsed,
         n / elapsed, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
         h.getMaxValue() / 1000.0);

@@ -28,7 +28,7 @@ measure() {
   local name="$1" pid="$2" port="$3" creds="${4:-}" rate="${5:-0}" log="$OUT/$1.client"
   local client_src="$ROOT/bench/RawMqttLoad.java"
   [[ "${CLIENT:-raw}" == hivemq ]] && client_src="$ROOT/bench/LeanMqttLoad.java"
-  java -Xmx6g -Dlean.messages="${LEAN_MESSAGES:-4000000}" -Dlean.rate="$rate" -cp "$CP" "$client_src" 127.0.0.1 "$port" "$CONNS" "$WINDOW" "$SECS" $creds >"$log" 2>&1 &
+  java -Xmx6g ${LEAN_OPTS:-} -Dlean.messages="${LEAN_MESSAGES:-4000000}" -Dlean.rate="$rate" -cp "$CP" "$client_src" 127.0.0.1 "$port" "$CONNS" "$WINDOW" "$SECS" $creds >"$log" 2>&1 &
   local client=$!
   until grep -q MEASURE_START "$log" 2>/dev/null; do
     kill -0 "$client" 2>/dev/null || { cat "$log" >&2; return 1; }

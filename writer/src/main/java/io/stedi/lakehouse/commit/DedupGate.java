@@ -5,10 +5,10 @@ import io.stedi.lakehouse.dedup.ReadingIdentity;
 import io.stedi.lakehouse.error.StediException;
 import io.stedi.lakehouse.wal.WriteAheadLog;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The write path's dedup step, between the protocols and the log: each landing row's content identity is looked
@@ -19,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
 final class DedupGate {
   private final WriteAheadLog wal;
   private final DedupWindow window;
-  private final Map<ReadingIdentity.Id, CompletableFuture<Long>> inFlight = new HashMap<>();
+  private final Map<ReadingIdentity.Id, CompletableFuture<Long>> inFlight = new ConcurrentHashMap<>();
 
   DedupGate(WriteAheadLog wal, DedupWindow window) {
     this.wal = wal;
@@ -63,33 +63,40 @@ final class DedupGate {
     List<ReadingIdentity.Id> freshIds = new ArrayList<>(entries.size());
     List<CompletableFuture<Long>> earlier = null;
     long duplicates = 0;
-    synchronized (inFlight) {
-      // under the same lock as the completion that moves an identity from in flight to the window, so none is missed
-      boolean[] durable = window.containsAll(ids);
-      for (int i = 0; i < ids.length; i++) {
-        ReadingIdentity.Id id = ids[i];
-        if (id == null) {
-          fresh.add(entries.get(i));
-          continue;
-        }
-        if (durable[i]) {
-          duplicates++;
-          continue;
-        }
-        CompletableFuture<Long> other = inFlight.putIfAbsent(id, mine);
-        if (other != null) {
-          duplicates++;
-          if (other != mine) {
-            if (earlier == null) {
-              earlier = new ArrayList<>(2);
-            }
-            earlier.add(other);
-          }
-          continue;
-        }
+    // No lock of the gate's own: the ingest threads and the log's sync thread (which moves identities from in
+    // flight to the window on completion) used to share one, and JFR showed the event loop blocked on it for up to
+    // 85 ms. A completion adds to the window before it leaves the in-flight map, so an identity that slipped
+    // between this lookup and the putIfAbsent below shows up in the window's addition count and is looked up again.
+    long additionsBefore = window.additions();
+    boolean[] durable = window.containsAll(ids);
+    int[] freshAt = new int[ids.length]; // where in fresh each of freshIds sits
+    for (int i = 0; i < ids.length; i++) {
+      ReadingIdentity.Id id = ids[i];
+      if (id == null) {
         fresh.add(entries.get(i));
-        freshIds.add(id);
+        continue;
       }
+      if (durable[i]) {
+        duplicates++;
+        continue;
+      }
+      CompletableFuture<Long> other = inFlight.putIfAbsent(id, mine);
+      if (other != null) {
+        duplicates++;
+        if (other != mine) {
+          if (earlier == null) {
+            earlier = new ArrayList<>(2);
+          }
+          earlier.add(other);
+        }
+        continue;
+      }
+      fresh.add(entries.get(i));
+      freshAt[freshIds.size()] = fresh.size() - 1;
+      freshIds.add(id);
+    }
+    if (!freshIds.isEmpty() && window.additions() != additionsBefore) {
+      duplicates += dropDurableSince(fresh, freshIds, freshAt, mine);
     }
     if (duplicates > 0) {
       window.countDuplicate(duplicates);
@@ -98,13 +105,11 @@ final class DedupGate {
       mine.complete(wal.durableLsn());
     } else {
       wal.append(WalEntry.encode(fresh)).whenComplete((lsn, err) -> {
-        synchronized (inFlight) {
-          if (err == null) {
-            window.addAll(freshIds);
-          }
-          for (ReadingIdentity.Id id : freshIds) {
-            inFlight.remove(id, mine);
-          }
+        if (err == null) {
+          window.addAll(freshIds); // before leaving the in-flight map: see append
+        }
+        for (ReadingIdentity.Id id : freshIds) {
+          inFlight.remove(id, mine);
         }
         if (err != null) {
           mine.completeExceptionally(err);
@@ -119,5 +124,24 @@ final class DedupGate {
     List<CompletableFuture<Long>> all = new ArrayList<>(earlier);
     all.add(mine);
     return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).thenApply(x -> mine.join());
+  }
+
+  /**
+   * Looks the batch's fresh identities up again after another delivery's completion added identities to the window
+   * meanwhile; drops those now durable (and their in-flight claims) from {@code fresh}. Returns how many it dropped.
+   */
+  private long dropDurableSince(List<WalEntry> fresh, List<ReadingIdentity.Id> freshIds, int[] freshAt,
+      CompletableFuture<Long> mine) {
+    boolean[] now = window.containsAll(freshIds.toArray(new ReadingIdentity.Id[0]));
+    long dropped = 0;
+    for (int k = now.length - 1; k >= 0; k--) { // from the end, so that earlier positions in fresh stay valid
+      if (now[k]) {
+        inFlight.remove(freshIds.get(k), mine);
+        fresh.remove(freshAt[k]);
+        freshIds.remove(k);
+        dropped++;
+      }
+    }
+    return dropped;
   }
 }

@@ -82,10 +82,9 @@ public final class DedupWindow implements Closeable {
   private void dropOldest() {
     Generation g = generations.removeFirst();
     entries -= g.count;
+    // the dead entries stay until their table next fills up: each of the set's tables then drops them on its own,
+    // a small rebuild at a time, rather than all tables at once here under the lock every ingest thread waits on
     set.live(generations.peekFirst().id, generations.peekLast().id);
-    if (set.used() > 2 * Math.max(entries, 1024)) {
-      set.compact(); // mostly dead entries: reclaim their slots
-    }
   }
 
   private final java.util.function.LongSupplier clock;
@@ -216,8 +215,19 @@ public final class DedupWindow implements Closeable {
     }
   }
 
+  /**
+   * How many identities have been added so far: a caller that looked identities up and finds this unchanged since
+   * before the lookup knows that no identity became durable meanwhile (see the dedup gate's lock-free check).
+   */
+  public long additions() {
+    return additions;
+  }
+
+  private volatile long additions;
+
   /** Adds an identity whose row is durable in the write-ahead log. */
   public synchronized void add(ReadingIdentity.Id id) {
+    additions++; // under this object's lock: no increment is lost; volatile: readers without the lock see it
     long now = clock.getAsLong();
     Generation g = generations.peekLast();
     if (g == null || now - g.start >= sliceMillis || g.count >= Math.max(1024, maxEntries / GENERATIONS)

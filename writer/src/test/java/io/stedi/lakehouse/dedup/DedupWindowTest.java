@@ -151,4 +151,29 @@ class DedupWindowTest {
     assertThat(s.add(2000 * 31, 2000 * 7919, 1)).as("already live").isFalse();
     assertThat(s.add(5 * 31, 5 * 7919, 1)).as("a dead one comes back").isTrue();
   }
+
+  @Test
+  void identitySetRebuildsOneSmallTableAtATime() {
+    IdentitySet s = new IdentitySet(16);
+    s.live(0, 0);
+    java.util.Random r = new java.util.Random(7);
+    long[][] ids = new long[200_000][];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = new long[] {r.nextLong() & ~0xFFFFL, r.nextLong()};
+      assertThat(s.add(ids[i][0], ids[i][1], 0)).isTrue();
+    }
+    for (long[] id : ids) {
+      assertThat(s.contains(id[0], id[1])).isTrue();
+    }
+    // one table of 200 k identities rebuilds 256 k slots at its last growth, all under the window's lock; split over
+    // 256 tables, each growth moves about a 256th of that
+    assertThat(s.largestRebuild()).isLessThanOrEqualTo(4 * 2 * ids.length / IdentitySet.SHARDS);
+    s.live(1, 1); // every identity above is dead now: new ones reclaim the tables without the set growing
+    int usedBefore = s.used();
+    for (int i = 0; i < ids.length; i++) {
+      s.add(r.nextLong() & ~0xFFFFL, r.nextLong(), 1);
+    }
+    assertThat(s.used()).isLessThanOrEqualTo(usedBefore + ids.length);
+    assertThat(s.contains(ids[0][0], ids[0][1])).isFalse();
+  }
 }
