@@ -84,7 +84,10 @@ public final class LandingTables {
         TableProperties.METADATA_PREVIOUS_VERSIONS_MAX, "100",
         TableProperties.COMMIT_NUM_RETRIES, "20",
         TableProperties.COMMIT_MIN_RETRY_WAIT_MS, "20",
-        TableProperties.COMMIT_MAX_RETRY_WAIT_MS, "2000");
+        TableProperties.COMMIT_MAX_RETRY_WAIT_MS, "2000",
+        // The idempotency key is unique per row: a dictionary never pays for itself there (parquet-mr fills one
+        // per column chunk, then falls back to plain), and it was a tenth of a bulk load's writer samples
+        TableProperties.PARQUET_DICT_ENCODING_ENABLED_COLUMN_PREFIX + KEY, "false");
   }
 
   /** Creates (or loads) every landing table and the quarantine table. Safe to call from several processes at once. */
