@@ -11,7 +11,8 @@ package io.stedi.lakehouse.dedup;
  * or drops its dead entries on its own when it is half full. A rebuild then moves 1/{@value #SHARDS} of the
  * identities: one table of all of them made the caller that crossed its threshold rebuild millions of entries at
  * once, under the window's lock, which stalled every ingest thread for 10-85 ms (JFR monitor-enter events of the
- * gateway at 60 k msgs/s). Not thread-safe.
+ * gateway at 60 k msgs/s). Not thread-safe for writers; {@link #contains} and {@link #touch} may race one writer
+ * (the caller validates such a read afterwards, see {@link DedupWindow#containsAll}).
  */
 final class IdentitySet {
   private static final long TAG = 0xFFFFL;
@@ -73,8 +74,8 @@ final class IdentitySet {
     long sink = 0;
     for (ReadingIdentity.Id id : ids) {
       if (id != null) {
-        Shard s = shard(id.lo());
-        sink += s.slots[2 * s.index(id.lo()) + 1];
+        long[] t = shard(id.lo()).slots; // one read of the array: see contains
+        sink += t[2 * index(id.lo(), (t.length >>> 1) - 1) + 1];
       }
     }
     touched = sink; // a field, so that the loads are not optimised away
@@ -104,8 +105,14 @@ final class IdentitySet {
     return n;
   }
 
+  private static int index(long lo, int mask) {
+    // the identity is a cryptographic hash already: its low bits are uniform
+    return (int) (lo ^ (lo >>> 32)) & mask;
+  }
+
   /** One table: linear probing over {@code slots}, two longs per identity. */
   private final class Shard {
+    /** Replaced by a rebuild (the old array is not written again); lookups read it once (see {@link #contains}). */
     long[] slots;
     int mask;
     /** Occupied slots, live or dead. */
@@ -118,15 +125,20 @@ final class IdentitySet {
     }
 
     int index(long lo) {
-      // the identity is a cryptographic hash already: its low bits are uniform
-      return (int) (lo ^ (lo >>> 32)) & mask;
+      return IdentitySet.index(lo, mask);
     }
 
+    /**
+     * Reads the table once and takes its mask from its length, so that a lookup racing a rebuild (the window's
+     * optimistic reads) probes one consistent array and ends: no array is ever more than half full.
+     */
     boolean contains(long hi, long lo) {
       long key = hi & ~TAG;
-      for (int i = index(lo); ; i = (i + 1) & mask) {
-        long h = slots[2 * i];
-        long l = slots[2 * i + 1];
+      long[] t = slots;
+      int m = (t.length >>> 1) - 1;
+      for (int i = IdentitySet.index(lo, m); ; i = (i + 1) & m) {
+        long h = t[2 * i];
+        long l = t[2 * i + 1];
         if (h == 0 && l == 0) {
           return false;
         }

@@ -176,4 +176,45 @@ class DedupWindowTest {
     assertThat(s.used()).isLessThanOrEqualTo(usedBefore + ids.length);
     assertThat(s.contains(ids[0][0], ids[0][1])).isFalse();
   }
+
+  @Test
+  void lookupsWithoutTheLockRacingAddsAndRebuildsGiveOnlyRightAnswers() throws Exception {
+    try (DedupWindow w = open(Duration.ofMinutes(15), 2_000_000)) {
+      ReadingIdentity.Id[] held = new ReadingIdentity.Id[16_000];
+      ReadingIdentity.Id[] never = new ReadingIdentity.Id[16_000];
+      for (int i = 0; i < held.length; i++) {
+        held[i] = w.identity().of(3, reading(i));
+        never[i] = w.identity().of(2, reading(i)); // another zone: never added
+      }
+      w.addAll(List.of(held));
+      // the writer grows every table of the set several times over while the reader looks up
+      Thread writer = new Thread(() -> {
+        for (int b = 0; b < 100_000; b++) {
+          List<ReadingIdentity.Id> batch = new ArrayList<>(16);
+          for (int i = 0; i < 16; i++) {
+            batch.add(w.identity().of(3, reading(1_000_000L + b * 16L + i)));
+          }
+          w.addAll(batch);
+        }
+      });
+      writer.start();
+      long wrong = 0;
+      long lookups = 0;
+      while (writer.isAlive()) {
+        for (int i = 0; i + 16 <= held.length; i += 16) {
+          for (boolean found : w.containsAll(java.util.Arrays.copyOfRange(held, i, i + 16))) {
+            wrong += found ? 0 : 1;
+          }
+          for (boolean found : w.containsAll(java.util.Arrays.copyOfRange(never, i, i + 16))) {
+            wrong += found ? 1 : 0;
+          }
+          lookups += 32;
+        }
+      }
+      writer.join();
+      assertThat(lookups).isPositive();
+      assertThat(wrong).as("wrong answers in %d lookups", lookups).isZero();
+      assertThat(w.size()).isEqualTo(held.length + 100_000L * 16);
+    }
+  }
 }
