@@ -95,16 +95,6 @@ final class IdentitySet {
     return shard(lo).add(hi, lo, gen);
   }
 
-  /** Drops the entries of dead generations from every table; returns how many live ones are left. */
-  int compact() {
-    int n = 0;
-    for (Shard s : shards) {
-      s.rebuild(s.mask + 1);
-      n += s.used;
-    }
-    return n;
-  }
-
   private static int index(long lo, int mask) {
     // the identity is a cryptographic hash already: its low bits are uniform
     return (int) (lo ^ (lo >>> 32)) & mask;

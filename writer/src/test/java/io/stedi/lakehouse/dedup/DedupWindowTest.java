@@ -133,7 +133,7 @@ class DedupWindowTest {
   }
 
   @Test
-  void identitySetCompactsDeadGenerationsAndKeepsLiveOnes() {
+  void identitySetIgnoresDeadGenerationsAndKeepsLiveOnes() {
     IdentitySet s = new IdentitySet(16);
     s.live(0, 0);
     for (long i = 1; i <= 1000; i++) {
@@ -146,13 +146,13 @@ class DedupWindowTest {
     s.live(1, 1); // generation 0 is dead now
     assertThat(s.contains(31, 7919)).isFalse();
     assertThat(s.contains(1500 * 31, 1500 * 7919)).isTrue();
-    assertThat(s.compact()).isEqualTo(1000);
     assertThat(s.contains(2000 * 31, 2000 * 7919)).isTrue();
     assertThat(s.add(2000 * 31, 2000 * 7919, 1)).as("already live").isFalse();
     assertThat(s.add(5 * 31, 5 * 7919, 1)).as("a dead one comes back").isTrue();
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(120) // a table that never drops dead entries fills up, and a probe never ends
   void identitySetRebuildsOneSmallTableAtATime() {
     IdentitySet s = new IdentitySet(16);
     s.live(0, 0);
@@ -168,16 +168,17 @@ class DedupWindowTest {
     // one table of 200 k identities rebuilds 256 k slots at its last growth, all under the window's lock; split over
     // 256 tables, each growth moves about a 256th of that
     assertThat(s.largestRebuild()).isLessThanOrEqualTo(4 * 2 * ids.length / IdentitySet.SHARDS);
-    s.live(1, 1); // every identity above is dead now: new ones reclaim the tables without the set growing
-    int usedBefore = s.used();
+    s.live(1, 1); // every identity above is dead now: a table that fills up drops them instead of growing
     for (int i = 0; i < ids.length; i++) {
       s.add(r.nextLong() & ~0xFFFFL, r.nextLong(), 1);
     }
-    assertThat(s.used()).isLessThanOrEqualTo(usedBefore + ids.length);
+    assertThat(s.used()).as("occupied slots: the new identities, not also the %d dead ones", ids.length)
+        .isLessThan(ids.length * 3 / 2);
     assertThat(s.contains(ids[0][0], ids[0][1])).isFalse();
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(120) // a table that never drops dead entries fills up, and a probe never ends
   void lookupsWithoutTheLockRacingAddsAndRebuildsGiveOnlyRightAnswers() throws Exception {
     try (DedupWindow w = open(Duration.ofMinutes(15), 2_000_000)) {
       ReadingIdentity.Id[] held = new ReadingIdentity.Id[16_000];
