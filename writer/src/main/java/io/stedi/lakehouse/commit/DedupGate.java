@@ -123,7 +123,10 @@ final class DedupGate {
     }
     List<CompletableFuture<Long>> all = new ArrayList<>(earlier);
     all.add(mine);
-    return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).thenApply(x -> mine.join());
+    // the newest of the LSNs: mine alone may be the log's durable LSN from before the earlier deliveries landed
+    // (-1 on a fresh log), which is not where this batch's rows are
+    return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]))
+        .thenApply(x -> all.stream().mapToLong(CompletableFuture::join).max().orElseThrow());
   }
 
   /**
