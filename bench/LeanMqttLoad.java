@@ -127,9 +127,9 @@ public final class LeanMqttLoad {
     boolean timeline = Boolean.getBoolean("lean.timeline");
     for (int s = 0; s < seconds; s++) {
       Thread.sleep(1000L);
+      var second = latency.getIntervalHistogram();
+      total.add(second);
       if (timeline) {
-        var second = latency.getIntervalHistogram();
-        total.add(second);
         System.err.printf("SECOND %d acked=%d p99_ms=%.2f max_ms=%.2f%n", s, second.getTotalCount(),
             second.getValueAtPercentile(99) / 1000.0, second.getMaxValue() / 1000.0);
       }
@@ -140,11 +140,8 @@ public final class LeanMqttLoad {
     System.out.flush();
     running.set(false);
     long n = acked.get();
-    var h = latency.getIntervalHistogram();
-    if (timeline) {
-      total.add(h);
-      h = total;
-    }
+    total.add(latency.getIntervalHistogram()); // the last moments before counting stopped
+    var h = total;
     System.out.printf("RESULT acked=%d seconds=%.2f rate=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f%n", n, elapsed,
         n / elapsed, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
         h.getMaxValue() / 1000.0);
