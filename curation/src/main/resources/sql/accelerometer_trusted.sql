@@ -12,8 +12,11 @@
 -- did.
 CREATE OR REPLACE TABLE stedi.accelerometer_trusted USING iceberg
 -- read.split.target-size: files of a few MB each become one read task each instead of being packed into one task of
--- at least 16 MB (Iceberg's adaptive split size), so that the jobs reading this table use every core
-TBLPROPERTIES ('format-version' = '2', 'write.parquet.compression-codec' = 'zstd', 'read.split.target-size' = '8388608')
+-- at least 16 MB (Iceberg's adaptive split size), so that the jobs reading this table use every core.
+-- write.parquet.row-group-size-bytes: the files maintenance compacts (in time order) are 128 MB; row groups of 8 MB
+-- keep a time-bounded read of them to the row groups of its time range.
+TBLPROPERTIES ('format-version' = '2', 'write.parquet.compression-codec' = 'zstd', 'read.split.target-size' = '8388608',
+               'write.parquet.row-group-size-bytes' = '8388608')
 AS
 WITH trusted AS (
   SELECT ${time_range(accelerometer_landing, a.timestamp)} AS time_range,

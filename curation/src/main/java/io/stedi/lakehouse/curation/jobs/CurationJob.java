@@ -32,6 +32,23 @@ public enum CurationJob {
     return source;
   }
 
+  /**
+   * The column this table's rows are written in order of, so that each data file covers one stretch of time and
+   * incremental runs read only the files (and Parquet row groups) they need; null for a table in no order. Maintenance
+   * keeps that order when it compacts.
+   */
+  public String timeColumn() {
+    if (this == MACHINE_LEARNING_CURATED) {
+      return "sensorReadingTime";
+    }
+    return source.registration() ? null : source.eventTimeColumn();
+  }
+
+  /** The job that writes {@code table} (a name inside namespace {@code stedi}), if one does. */
+  public static java.util.Optional<CurationJob> writing(String table) {
+    return java.util.Arrays.stream(values()).filter(j -> j.table.equals(table)).findFirst();
+  }
+
   /** The table name inside namespace {@code stedi}. */
   public String table() {
     return table;

@@ -1,5 +1,6 @@
 package io.stedi.lakehouse.curation.maintain;
 
+import io.stedi.lakehouse.curation.jobs.CurationJob;
 import io.stedi.lakehouse.curation.maintain.MaintenanceReport.TableResult;
 import io.stedi.lakehouse.table.LandingTables;
 import java.time.Instant;
@@ -12,6 +13,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SortOrder;
 import org.apache.iceberg.SnapshotSummary;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
@@ -153,7 +155,14 @@ final class TableMaintainer {
       }
       return false;
     }
-    RewriteDataFiles.Result r = actions.rewriteDataFiles(table).binPack().options(planning)
+    RewriteDataFiles rewrite = actions.rewriteDataFiles(table);
+    // A table written in time order is compacted in time order: bin-packing would merge files of distant stretches
+    // of time into files that each cover all of it, and incremental curation, which reads only the files (and row
+    // groups) of the new readings' time range, would read the whole table from then on.
+    String time = CurationJob.writing(name.substring(name.lastIndexOf('.') + 1))
+        .map(CurationJob::timeColumn).orElse(null);
+    rewrite = time == null ? rewrite.binPack() : rewrite.sort(SortOrder.builderFor(table.schema()).asc(time).build());
+    RewriteDataFiles.Result r = rewrite.options(planning)
         // Each file group commits on its own: a group that loses a conflict with a concurrent writer is the only
         // work lost, and it is picked up again by the next run.
         .option(RewriteDataFiles.PARTIAL_PROGRESS_ENABLED, "true")

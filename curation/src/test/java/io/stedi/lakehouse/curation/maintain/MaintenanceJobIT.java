@@ -224,6 +224,32 @@ class MaintenanceJobIT extends SparkTestBase {
     assertThat(text.toString()).contains("dry run").contains(LANDING).contains("dry_run");
   }
 
+  /**
+   * A table curation writes in time order keeps it through compaction: the rewritten file holds its rows in time
+   * order (so 8 MB row groups each cover one stretch of time), where bin-packing would concatenate the small files
+   * in whatever order it planned them.
+   */
+  @Test
+  @Order(5)
+  void compactionKeepsATimeOrderedTableInTimeOrder() {
+    String table = "stedi.accelerometer_trusted";
+    sql("CREATE TABLE " + table + " (user STRING, timestamp BIGINT, x DOUBLE, y DOUBLE, z DOUBLE) USING iceberg");
+    for (int stretch : new int[] {5, 2, 7, 0, 3, 6, 1, 4}) { // one small file per stretch of time, out of order
+      StringBuilder values = new StringBuilder();
+      for (int i = 0; i < 10; i++) {
+        values.append(i == 0 ? "" : ", ").append("('u@x.com', ").append(stretch * 1000 + i).append(", 0.0, 0.0, 0.0)");
+      }
+      sql("INSERT INTO " + table + " VALUES " + values);
+    }
+    TableResult t = result(maintain(config(), false, table), table);
+    assertThat(t.status()).as(String.valueOf(t.error())).isEqualTo(MaintenanceReport.OK);
+    assertThat(t.dataFilesBefore()).isGreaterThanOrEqualTo(8);
+    assertThat(t.dataFilesAfter()).isEqualTo(1);
+    List<Long> physicalOrder = sql("SELECT timestamp FROM " + table + " ORDER BY _pos").stream()
+        .map(r -> r.getLong(0)).toList();
+    assertThat(physicalOrder).hasSize(80).isSorted();
+  }
+
   @Test
   void unknownTableIsNamed() {
     assertThatThrownBy(() -> maintain(config(), true, "stedi.nope")).isInstanceOf(IllegalArgumentException.class)
