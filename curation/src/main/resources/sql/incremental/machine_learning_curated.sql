@@ -2,22 +2,35 @@
 -- reading, with the same join rule as the full job; pairs already in the table are not added again. The time
 -- bounds of the new rows (${new_step_min}..${new_step_max}, ${new_accel_min}..${new_accel_max}) limit what is read.
 CACHE TABLE new_machine_learning_curated AS
-SELECT DISTINCT * FROM (
-  SELECT s.sensorReadingTime, stedi_device_key(s.serialNumber) AS deviceKey, s.distanceFromObject, a.x, a.y, a.z,
-         stedi_customer_key(a.user) AS customerKey
-  FROM new_step_trainer_trusted s
-  JOIN (SELECT * FROM stedi.accelerometer_trusted WHERE timestamp BETWEEN ${new_step_min} AND ${new_step_max}) a
-    ON a.timestamp = s.sensorReadingTime
-  WHERE '${ml_join}' = 'timestamp'
-     OR EXISTS (SELECT 1 FROM stedi.customers_curated c WHERE c.email = a.user AND c.serialNumber = s.serialNumber)
-  UNION ALL
-  SELECT s.sensorReadingTime, stedi_device_key(s.serialNumber) AS deviceKey, s.distanceFromObject, a.x, a.y, a.z,
-         stedi_customer_key(a.user) AS customerKey
-  FROM (SELECT * FROM stedi.step_trainer_trusted WHERE sensorReadingTime BETWEEN ${new_accel_min} AND ${new_accel_max}) s
-  JOIN new_accelerometer_trusted a ON a.timestamp = s.sensorReadingTime
-  WHERE '${ml_join}' = 'timestamp'
-     OR EXISTS (SELECT 1 FROM stedi.customers_curated c WHERE c.email = a.user AND c.serialNumber = s.serialNumber)
-);
+WITH customer_keys AS (
+  -- the keyed hashes once per customer and per serial number, not once per pair (see machine_learning_curated.sql)
+  SELECT email, stedi_customer_key(email) AS customerKey FROM stedi.customers_curated
+),
+device_keys AS (
+  SELECT serialNumber, stedi_device_key(serialNumber) AS deviceKey
+  FROM (SELECT DISTINCT serialNumber FROM stedi.customers_curated)
+),
+pairs AS (
+  -- a pair of a new step reading and a new phone reading comes from both sides: once
+  SELECT DISTINCT * FROM (
+    SELECT s.sensorReadingTime, s.serialNumber, s.distanceFromObject, a.user, a.x, a.y, a.z
+    FROM new_step_trainer_trusted s
+    JOIN (SELECT * FROM stedi.accelerometer_trusted WHERE timestamp BETWEEN ${new_step_min} AND ${new_step_max}) a
+      ON a.timestamp = s.sensorReadingTime
+    WHERE '${ml_join}' = 'timestamp'
+       OR EXISTS (SELECT 1 FROM stedi.customers_curated c WHERE c.email = a.user AND c.serialNumber = s.serialNumber)
+    UNION ALL
+    SELECT s.sensorReadingTime, s.serialNumber, s.distanceFromObject, a.user, a.x, a.y, a.z
+    FROM (SELECT * FROM stedi.step_trainer_trusted WHERE sensorReadingTime BETWEEN ${new_accel_min} AND ${new_accel_max}) s
+    JOIN new_accelerometer_trusted a ON a.timestamp = s.sensorReadingTime
+    WHERE '${ml_join}' = 'timestamp'
+       OR EXISTS (SELECT 1 FROM stedi.customers_curated c WHERE c.email = a.user AND c.serialNumber = s.serialNumber)
+  )
+)
+SELECT p.sensorReadingTime, d.deviceKey, p.distanceFromObject, p.x, p.y, p.z, k.customerKey
+FROM pairs p
+LEFT JOIN device_keys d ON d.serialNumber = p.serialNumber
+LEFT JOIN customer_keys k ON k.email = p.user;
 
 INSERT INTO stedi.machine_learning_curated
 SELECT n.*

@@ -48,7 +48,7 @@ final class CurateCommand implements Callable<Integer> {
   /**
    * bin/stedi starts a one-off curate in a JVM with the quick (C1) JIT compiler only and sets this property to
    * {@value #QUICK_JIT}: on a run of a few seconds the optimising compiler's work costs more than its code saves.
-   * When the landing tables hold more than curation.quick-jit-max-rows rows, curate exits with
+   * When the run will read more than curation.quick-jit-max-rows rows (see NoChangeCheck.Preflight), curate exits with
    * {@value #RERUN_WITH_FULL_JIT} before it has changed anything or started Spark, and the launcher runs it again
    * with both compilers.
    */
@@ -109,9 +109,9 @@ final class CurateCommand implements Callable<Integer> {
           return 0;
         }
         if (QUICK_JIT.equals(System.getProperty(JIT_PROPERTY))
-            && preflight.landingRows() > config.get(CurationConfig.QUICK_JIT_MAX_ROWS)) {
-          LOG.info("{} landing rows: asking the launcher to run curate again with the optimising JIT compiler",
-              preflight.landingRows());
+            && preflight.workRows() > config.get(CurationConfig.QUICK_JIT_MAX_ROWS)) {
+          LOG.info("{} rows to curate: asking the launcher to run curate again with the optimising JIT compiler",
+              preflight.workRows());
           return RERUN_WITH_FULL_JIT;
         }
       } finally {

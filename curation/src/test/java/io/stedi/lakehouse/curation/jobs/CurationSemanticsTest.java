@@ -195,6 +195,31 @@ class CurationSemanticsTest extends SparkTestBase {
     }
   }
 
+  /**
+   * An incremental run checks the rows it added; a table that got none is not checked (Deequ fails every check of
+   * an empty relation, which reported errors, and failed --strict-quality, for a run with only unknown readings).
+   */
+  @Test
+  void anIncrementalRunChecksOnlyTheTablesThatGotRows() {
+    curate("flag", "owner");
+    accel("zed@x.com", 7000, 1); // no customer record
+    step("S-Z", 7000); // nobody's serial
+    flushInserts();
+    RunReport unknown = curate("flag", "owner", "true");
+    assertThat(unknown.status()).isEqualTo("incremental");
+    assertThat(unknown.qualityErrors()).as("%s", unknown.quality()).isFalse();
+    assertThat(unknown.quality()).extracting(RunReport.QualityResult::table).containsOnly("customer_trusted");
+
+    accel("alice@x.com", 7000, 3);
+    step("S-A", 7000);
+    flushInserts();
+    RunReport paired = curate("flag", "owner", "true");
+    assertThat(paired.status()).isEqualTo("incremental");
+    assertThat(paired.qualityErrors()).isFalse();
+    assertThat(paired.quality()).extracting(RunReport.QualityResult::table).contains("customer_trusted",
+        "accelerometer_trusted", "step_trainer_trusted", "machine_learning_curated");
+  }
+
   private static java.util.Map<String, List<Row>> tables() {
     java.util.Map<String, List<Row>> m = new java.util.TreeMap<>();
     for (CurationJob job : CurationJob.values()) {
@@ -252,9 +277,12 @@ class CurationSemanticsTest extends SparkTestBase {
         .containsExactly(row("ok"), row("no_change"), row("incremental"));
   }
 
-  /** The preflight counts the landing rows (the size of a run's work) from the snapshot summaries. */
+  /**
+   * The preflight sizes a run's work from the snapshot summaries: every landing row for a full run, the appended
+   * readings for an incremental one.
+   */
   @Test
-  void thePreflightCountsTheLandingRows() {
+  void thePreflightCountsTheRowsARunReads() {
     CurationConfig c = CurationConfig.embedded(config.home(), Map.of("curation.customer-key-secret", SECRET));
     org.apache.iceberg.catalog.Catalog catalog = CurationRunner.icebergCatalog(spark, c.lakehouse());
     long all = 7 + 11 + 9; // the customer, phone and Step Trainer rows of landing()
@@ -265,7 +293,12 @@ class CurationSemanticsTest extends SparkTestBase {
     accel("alice@x.com", 6001, 3);
     step("S-A", 6000);
     flushInserts();
-    assertThat(NoChangeCheck.preflight(catalog, c)).isEqualTo(new NoChangeCheck.Preflight(null, all + 3));
+    assertThat(NoChangeCheck.preflight(catalog, c)).as("incremental: the new readings")
+        .isEqualTo(new NoChangeCheck.Preflight(null, 3));
+    customer("gina@x.com", "S-G", 100, 1000L);
+    flushInserts();
+    assertThat(NoChangeCheck.preflight(catalog, c)).as("a customer changed: a full run")
+        .isEqualTo(new NoChangeCheck.Preflight(null, all + 3 + 1));
   }
 
   /**
