@@ -5,10 +5,15 @@ import io.stedi.lakehouse.curation.config.CurationConfig;
 import io.stedi.lakehouse.table.LandingTables;
 import io.stedi.lakehouse.table.Zone;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotSummary;
 import org.apache.iceberg.Table;
@@ -121,70 +126,78 @@ final class IncrementalRun {
             .createOrReplaceTempView(view);
       }
     }
-    Map<String, String> bounds = new LinkedHashMap<>();
-    for (CurationJob job : CurationJob.values()) {
-      if (job == CurationJob.CUSTOMER_TRUSTED) {
-        continue; // customers did not change
-      }
-      for (String statement : statements(job)) {
-        String sql = statement;
-        for (Map.Entry<String, String> b : bounds.entrySet()) {
-          sql = sql.replace("${" + b.getKey() + "}", b.getValue());
+    // The drop counts and quality checks read only what is already built: a second thread runs them while the next
+    // statements build, as in a full run (most of a small Spark job is planning on one thread, which leaves a core
+    // idle). The executor runs them in order, so a check finds the count submitted before it done.
+    ExecutorService second = Executors.newSingleThreadExecutor(r -> new Thread(r, "stedi-checks"));
+    try {
+      DropCounter counter = new DropCounter(spark, config);
+      QualityChecks checks = new QualityChecks(spark, INCREMENTS);
+      Future<long[]> accelDrops = second.submit(() -> counter.accelerometer("new_accelerometer_landing"));
+      List<Future<List<RunReport.QualityResult>>> results = new ArrayList<>();
+      results.add(second.submit(() -> checks.run(CurationJob.CUSTOMER_TRUSTED))); // unchanged, checked as before
+      Map<CurationJob, Future<Long>> added = new EnumMap<>(CurationJob.class);
+      Future<long[]> stepDrops = null;
+      Future<Long> stepTrustedOfNew = null;
+      Map<String, String> bounds = new LinkedHashMap<>();
+      for (CurationJob job : CurationJob.values()) {
+        if (job == CurationJob.CUSTOMER_TRUSTED) {
+          continue; // customers did not change
         }
-        spark.sql(sql);
-        if (statement.startsWith("CACHE TABLE new_accelerometer_trusted")) {
-          timeBounds(bounds, "new_accel", "new_accelerometer_trusted", "timestamp");
-        } else if (statement.startsWith("CACHE TABLE new_step_trainer_trusted")) {
-          timeBounds(bounds, "new_step", "new_step_trainer_trusted", "sensorReadingTime");
+        for (String statement : statements(job)) {
+          String sql = statement;
+          for (Map.Entry<String, String> b : bounds.entrySet()) {
+            sql = sql.replace("${" + b.getKey() + "}", b.getValue());
+          }
+          spark.sql(sql);
+          String view = INCREMENTS.get(job.table());
+          if (view == null || !statement.startsWith("CACHE TABLE " + view + " ")) {
+            continue;
+          }
+          if (job == CurationJob.ACCELEROMETER_TRUSTED) {
+            timeBounds(bounds, "new_accel", view, job.timeColumn());
+          } else if (job == CurationJob.STEP_TRAINER_TRUSTED) {
+            timeBounds(bounds, "new_step", view, job.timeColumn());
+            // customers_curated, which these read, got this run's new customers in the job before
+            stepDrops = second.submit(() -> counter.stepTrainer("new_step_trainer_landing"));
+            stepTrustedOfNew = second.submit(() -> one("SELECT count(*) FROM new_step_trainer_trusted s WHERE EXISTS"
+                + " (SELECT 1 FROM new_step_trainer_landing l WHERE l.sensorReadingTime = s.sensorReadingTime"
+                + " AND l.serialNumber = s.serialNumber)"));
+          }
+          Future<Long> rows = second.submit(() -> one("SELECT count(*) FROM " + view));
+          added.put(job, rows);
+          // Deequ fails every check of an empty relation ("Empty state for analyzer"): a table that got no new rows
+          // is not checked, or a run with only readings of unknown devices would report errors
+          results.add(second.submit(() -> rows.get() > 0 ? checks.run(job) : List.of()));
         }
       }
+      Map<String, Long> d = new LinkedHashMap<>();
+      long[] accel = accelDrops.get();
+      d.put("accelerometer_trusted.unknown_customer", accel[1]);
+      d.put("accelerometer_trusted.before_consent", accel[0] - accel[1] - added.get(CurationJob.ACCELEROMETER_TRUSTED).get());
+      long[] step = stepDrops.get();
+      d.put("step_trainer_trusted.unknown_customer", step[1]);
+      d.put("step_trainer_trusted.before_consent", Math.max(0, step[0] - step[1] - stepTrustedOfNew.get()));
+      List<RunReport.QualityResult> q = new ArrayList<>();
+      for (Future<List<RunReport.QualityResult>> f : results) {
+        q.addAll(f.get());
+      }
+      quality = q;
+      return d;
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while counting and checking the new rows", e);
+    } finally {
+      second.shutdownNow();
+      dropViews();
     }
-    Map<String, Long> d = new LinkedHashMap<>();
-    DropCounter counter = new DropCounter(spark, config);
-    long[] accelCounts = counter.accelerometer("new_accelerometer_landing");
-    long newAccel = accelCounts[0];
-    long accelUnknown = accelCounts[1];
-    d.put("accelerometer_trusted.unknown_customer", accelUnknown);
-    Map<String, Long> added = new LinkedHashMap<>();
-    added.put("new_accelerometer_trusted", one("SELECT count(*) FROM new_accelerometer_trusted"));
-    added.put("new_step_trainer_trusted", one("SELECT count(*) FROM new_step_trainer_trusted"));
-    added.put("new_machine_learning_curated", one("SELECT count(*) FROM new_machine_learning_curated"));
-    d.put("accelerometer_trusted.before_consent", newAccel - accelUnknown - added.get("new_accelerometer_trusted"));
-    long[] stepCounts = counter.stepTrainer("new_step_trainer_landing");
-    long newSteps = stepCounts[0];
-    long stepUnknown = stepCounts[1];
-    d.put("step_trainer_trusted.unknown_customer", stepUnknown);
-    d.put("step_trainer_trusted.before_consent", Math.max(0, newSteps - stepUnknown - one("SELECT count(*) FROM"
-        + " new_step_trainer_trusted s WHERE EXISTS (SELECT 1 FROM new_step_trainer_landing l WHERE"
-        + " l.sensorReadingTime = s.sensorReadingTime AND l.serialNumber = s.serialNumber)")));
-    quality = quality(added);
-    dropViews();
-    return d;
   }
 
-  /**
-   * The checks of the rows this run added, in place of the reading tables, and of the tables it did not change. A
-   * table that got no new rows is not checked: Deequ fails every check of an empty relation ("Empty state for
-   * analyzer"), which would report an error for a run that only had readings of unknown devices, and fail
-   * {@code --strict-quality}.
-   */
-  private List<RunReport.QualityResult> quality(Map<String, Long> added) {
-    Map<String, String> increments = new LinkedHashMap<>();
-    for (CurationJob job : CurationJob.values()) {
-      if (added.containsKey("new_" + job.table())) {
-        increments.put(job.table(), "new_" + job.table());
-      }
-    }
-    QualityChecks checks = new QualityChecks(spark, increments);
-    List<RunReport.QualityResult> out = new ArrayList<>();
-    for (CurationJob job : CurationJob.values()) {
-      String view = increments.get(job.table());
-      if (view == null || added.get(view) > 0) {
-        out.addAll(checks.run(job));
-      }
-    }
-    return out;
-  }
+  /** The reading tables' views of the rows a run adds, which stand in for the tables in its quality checks. */
+  private static final Map<String, String> INCREMENTS = Map.of("accelerometer_trusted", "new_accelerometer_trusted",
+      "step_trainer_trusted", "new_step_trainer_trusted", "machine_learning_curated", "new_machine_learning_curated");
 
   private static final String[] CACHED = {"new_accelerometer_trusted", "newly_curated", "new_step_trainer_trusted",
       "new_machine_learning_curated"};
