@@ -5,7 +5,6 @@ import io.stedi.lakehouse.curation.config.CurationConfig;
 import io.stedi.lakehouse.table.LandingTables;
 import io.stedi.lakehouse.table.Zone;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -136,7 +135,7 @@ final class IncrementalRun {
       Future<long[]> accelDrops = second.submit(() -> counter.accelerometer("new_accelerometer_landing"));
       List<Future<List<RunReport.QualityResult>>> results = new ArrayList<>();
       results.add(second.submit(() -> checks.run(CurationJob.CUSTOMER_TRUSTED))); // unchanged, checked as before
-      Map<CurationJob, Future<Long>> added = new EnumMap<>(CurationJob.class);
+      Future<Long> accelTrusted = null;
       Future<long[]> stepDrops = null;
       Future<Long> stepTrustedOfNew = null;
       Map<String, String> bounds = new LinkedHashMap<>();
@@ -154,8 +153,10 @@ final class IncrementalRun {
           if (view == null || !statement.startsWith("CACHE TABLE " + view + " ")) {
             continue;
           }
+          Future<Long> rows = second.submit(() -> one("SELECT count(*) FROM " + view));
           if (job == CurationJob.ACCELEROMETER_TRUSTED) {
             timeBounds(bounds, "new_accel", view, job.timeColumn());
+            accelTrusted = rows;
           } else if (job == CurationJob.STEP_TRAINER_TRUSTED) {
             timeBounds(bounds, "new_step", view, job.timeColumn());
             // customers_curated, which these read, got this run's new customers in the job before
@@ -164,8 +165,6 @@ final class IncrementalRun {
                 + " (SELECT 1 FROM new_step_trainer_landing l WHERE l.sensorReadingTime = s.sensorReadingTime"
                 + " AND l.serialNumber = s.serialNumber)"));
           }
-          Future<Long> rows = second.submit(() -> one("SELECT count(*) FROM " + view));
-          added.put(job, rows);
           // Deequ fails every check of an empty relation ("Empty state for analyzer"): a table that got no new rows
           // is not checked, or a run with only readings of unknown devices would report errors
           results.add(second.submit(() -> rows.get() > 0 ? checks.run(job) : List.of()));
@@ -174,7 +173,7 @@ final class IncrementalRun {
       Map<String, Long> d = new LinkedHashMap<>();
       long[] accel = accelDrops.get();
       d.put("accelerometer_trusted.unknown_customer", accel[1]);
-      d.put("accelerometer_trusted.before_consent", accel[0] - accel[1] - added.get(CurationJob.ACCELEROMETER_TRUSTED).get());
+      d.put("accelerometer_trusted.before_consent", accel[0] - accel[1] - accelTrusted.get());
       long[] step = stepDrops.get();
       d.put("step_trainer_trusted.unknown_customer", step[1]);
       d.put("step_trainer_trusted.before_consent", Math.max(0, step[0] - step[1] - stepTrustedOfNew.get()));
